@@ -1,0 +1,63 @@
+"""The small error hierarchy every module raises.
+
+Errors a user can fix are a ``PublishError`` and print as plain lines with no
+traceback; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with an input, located so an editor can jump to it."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class PublishError(Exception):
+    """A failure the user can act on. ``exit_code`` is what the CLI returns."""
+
+    exit_code = 1
+
+    def lines(self) -> list[str]:
+        """The message as the lines the CLI prints on stderr."""
+        return [f"error: {self}"]
+
+
+class UsageError(PublishError):
+    """Bad arguments or environment: exit 2, like argparse."""
+
+    exit_code = 2
+
+
+class ManuscriptError(PublishError):
+    """Every problem found in a manuscript, reported together."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @classmethod
+    def single(cls, path: Path | str, line: int, message: str) -> ManuscriptError:
+        return cls([Problem(str(path), line, message)])
+
+    def lines(self) -> list[str]:
+        return [str(p) for p in self.problems]
+
+
+class RenderError(PublishError):
+    """A converter (pandoc, WeasyPrint, ebooklib) failed on valid input."""
+
+
+class ToolError(PublishError):
+    """A required tool is missing or is the wrong version."""

@@ -1,0 +1,72 @@
+"""Where styles, templates and fonts come from, and the one jinja2 environment.
+
+A project's own ``styles/`` folder overrides the defaults file by file: a
+project that only wants its own ``print.css`` ships just that file. The
+defaults travel inside the installed package, so ``publish`` builds any
+manuscript, not just this checkout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from publish.defaults import default_styles
+from publish.errors import ToolError
+
+
+def project_styles(manuscript_folder: Path) -> Path | None:
+    """A project's own styles/: beside the manuscript, or one folder up."""
+    default = default_styles().resolve()
+    for candidate in (manuscript_folder / "styles", manuscript_folder.parent / "styles"):
+        if candidate.is_dir() and candidate.resolve() != default:
+            return candidate.resolve()
+    return None
+
+
+@dataclass(frozen=True)
+class Styles:
+    """An ordered stack of style folders; the first that has a file wins."""
+
+    folders: tuple[Path, ...]
+
+    @classmethod
+    def for_manuscript(cls, manuscript_folder: Path, override: Path | None = None) -> Styles:
+        own = override.resolve() if override is not None else project_styles(manuscript_folder)
+        default = default_styles().resolve()
+        return cls(tuple(p for p in (own, default) if p is not None))
+
+    def find(self, relative: str) -> Path:
+        for folder in self.folders:
+            candidate = folder / relative
+            if candidate.is_file():
+                return candidate
+        raise ToolError(f"styles: {relative} is missing from {', '.join(map(str, self.folders))}")
+
+    def read_text(self, relative: str) -> str:
+        return self.find(relative).read_text(encoding="utf-8")
+
+    def read_bytes(self, relative: str) -> bytes:
+        return self.find(relative).read_bytes()
+
+    @cached_property
+    def environment(self) -> jinja2.Environment:
+        return jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(f / "templates") for f in self.folders]),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    def render(self, template: str, **context: Any) -> str:
+        try:
+            return self.environment.get_template(template).render(**context)
+        except jinja2.TemplateError as exc:
+            where = f"{exc.filename}:{exc.lineno}: " if isinstance(exc, jinja2.TemplateSyntaxError) else ""
+            raise ToolError(f"{where}template {template}: {exc}") from exc

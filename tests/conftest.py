@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from publish.build import build
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLE = ROOT / "manuscript" / "us-north-korean-summitry-round-two.md"
+SEED = Path(__file__).resolve().parent / "fixtures" / "seed" / "article.txt"
+
+
+@pytest.fixture(scope="session")
+def seed_lines() -> list[str]:
+    """The article exactly as received: title, subtitle, 12 paragraphs, biography, notice."""
+    lines = [line for line in SEED.read_text(encoding="utf-8").split("\n") if line]
+    assert len(lines) == 16
+    return lines
+
+
+@pytest.fixture(scope="session")
+def editions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The article's three editions, built once for the whole session."""
+    out = tmp_path_factory.mktemp("dist")
+    result = build(ARTICLE, out, environ={})
+    return {path.suffix.lstrip("."): path for path in result.outputs}
