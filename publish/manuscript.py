@@ -525,10 +525,12 @@ def load(path: Path, *, display: str | None = None) -> Manuscript:
     try:
         root = yaml.compose(front, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # The context mark is where the broken construct starts, which is
+        # where the mistake usually is; the problem mark is where YAML noticed.
+        mark = exc.context_mark or exc.problem_mark
         line = (mark.line if mark else 0) + reader.line_offset
-        reason = exc.problem or exc.context or "invalid YAML"
-        reader.problem(line, f"front matter: {reason}; check the indentation and quoting on this line")
+        reason = ", ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
+        reader.problem(line, f"front matter: {reason}; check the indentation, quotes and brackets")
         raise ManuscriptError(reader.problems) from None
     except yaml.YAMLError as exc:
         reader.problem(1, f"front matter: invalid YAML ({exc})")
