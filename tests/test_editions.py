@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import ARTICLE
 from lxml import etree
 from readers import NS, Epub, element_texts, html_tree, pdf_text, squash, text_pattern
+
+from publish.build import build
 
 NOTICE = "This article is published under a Creative Commons License and may be republished with attribution."
 DEED = "https://creativecommons.org/licenses/by-nc-nd/4.0/"
@@ -155,3 +158,18 @@ def test_pdf_notice_on_the_first_page_and_in_the_colophon(pdf_page_text: str) ->
     assert text_pattern("Text unchanged; formatted as a PDF edition.").search(colophon)
     assert text_pattern(LICENCE_NAME).search(colophon)
     assert text_pattern("The licence is assumed.").search(colophon)
+
+
+def test_templates_escape_manuscript_text(tmp_path: Path) -> None:
+    """Autoescape: markup in a front-matter field is shown as text, never parsed."""
+    source = ARTICLE.read_text(encoding="utf-8").replace(
+        'title: "US and North Korean Summitry: Round Two"', "title: 'Summitry <b>bold</b> & <script>x()</script>'"
+    )
+    manuscript = tmp_path / "escaped.md"
+    manuscript.write_text(source, encoding="utf-8")
+    result = build(manuscript, tmp_path / "out", formats=("html", "epub"), environ={})
+    root = html_tree(result.outputs[0])
+    assert [squash(h.text_content()) for h in root.xpath("//h1")] == ["Summitry <b>bold</b> & <script>x()</script>"]
+    assert root.xpath("//b | //script") == []
+    title_page = Epub.open(result.outputs[1]).document("EPUB/titlepage.xhtml")
+    assert title_page.xpath("//x:b | //x:script", namespaces=NS) == []

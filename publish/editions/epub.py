@@ -75,7 +75,6 @@ def _book(document: Document) -> epub.EpubBook:
     book.add_item(nav)
     book.add_item(epub.EpubNcx())
     book.toc = toc
-    book.guide.insert(1, {"href": "nav.xhtml", "title": "Contents", "type": "toc"})
     return book
 
 
