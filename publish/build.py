@@ -25,12 +25,13 @@ def build(
     *,
     formats: Sequence[str] = FORMATS,
     styles: Path | None = None,
+    paper: str = "a4",
     display: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> BuildResult:
     """Build the editions of one manuscript into ``out_dir``, all or nothing."""
     manuscript = load(manuscript_path, display=display)
-    document = Document.prepare(manuscript, Styles.for_manuscript(manuscript.folder, styles), environ)
+    document = Document.prepare(manuscript, Styles.for_manuscript(manuscript.folder, styles), environ, paper=paper)
     with staging(out_dir) as stage:
         written = [builder(fmt)(document, stage) for fmt in formats]
         outputs = move_into(stage, written, out_dir)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from publish import __version__
 from publish.defaults import default_manuscript
+from publish.document import PAPER_SIZES
 from publish.editions import FORMATS
 from publish.errors import PublishError
 
@@ -73,6 +74,12 @@ def _parser() -> argparse.ArgumentParser:
         help="a styles folder whose files override the defaults "
         "(default: styles/ beside the manuscript or one folder up, if there is one)",
     )
+    build.add_argument(
+        "--paper",
+        choices=PAPER_SIZES,
+        default="a4",
+        help="page size of the PDF edition (default: a4)",
+    )
     build.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     return parser
 
@@ -94,7 +101,9 @@ def _build(args: argparse.Namespace) -> int:
         print(f"publish build: error: --styles {args.styles}: no such folder", file=sys.stderr)
         return EXIT_USAGE
     started = time.perf_counter()
-    result = build(path, args.out, formats=args.only, styles=args.styles, display=display, environ=os.environ)
+    result = build(
+        path, args.out, formats=args.only, styles=args.styles, paper=args.paper, display=display, environ=os.environ
+    )
     if not args.quiet:
         for output in result.outputs:
             print(f"wrote {output}")

@@ -7,14 +7,20 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
+
+from markupsafe import Markup
 
 from publish.attribution import Attribution
 from publish.body import render_body
-from publish.errors import UsageError
+from publish.errors import ManuscriptError, Problem, UsageError
+from publish.fetch import Fetcher, RefusedResourceError, media_type
+from publish.fragment import images
 from publish.manuscript import Manuscript
 from publish.styles import Styles
 
 ZIP_EPOCH = 315532800  # 1980-01-01T00:00:00Z, the earliest time a ZIP entry can hold
+PAPER_SIZES = ("a4", "letter")
 
 
 def source_date(manuscript: Manuscript, environ: Mapping[str, str] | None = None) -> dt.datetime:
@@ -36,28 +42,81 @@ def source_date(manuscript: Manuscript, environ: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)
+class Image:
+    """An image the body shows: as the manuscript names it, and the file."""
+
+    src: str
+    path: Path
+
+    @property
+    def media_type(self) -> str:
+        return media_type(self.path)
+
+
+def source_line(manuscript: Manuscript, needle: str) -> int:
+    """The manuscript line on which ``needle`` first appears in the body."""
+    for offset, line in enumerate(manuscript.body.split("\n")):
+        if needle in line:
+            return manuscript.body_line + offset
+    return manuscript.body_line
+
+
+def _images(manuscript: Manuscript, body_html: str) -> tuple[Image, ...]:
+    fetcher = Fetcher.of(manuscript.folder)
+    found: dict[str, Image] = {}
+    problems = []
+    for src, alt in images(body_html):
+        line = source_line(manuscript, src)
+        if not alt.strip():
+            problems.append(
+                Problem(manuscript.label, line, f"image '{src}' has no text alternative; write ![what it shows]({src})")
+            )
+        if src in found:
+            continue
+        try:
+            found[src] = Image(src, fetcher.resolve((manuscript.folder / src).resolve().as_uri()))
+        except RefusedResourceError as exc:
+            problems.append(Problem(manuscript.label, line, f"image {exc}"))
+    if problems:
+        raise ManuscriptError(problems)
+    return tuple(found.values())
+
+
+@dataclass(frozen=True)
 class Document:
-    """A manuscript with its body rendered, its build date and its styles."""
+    """A manuscript with its body rendered, its build date, styles and options."""
 
     manuscript: Manuscript
     body_html: str
     source_date: dt.datetime
     styles: Styles
+    images: tuple[Image, ...] = ()
+    paper: str = "a4"
 
     @classmethod
-    def prepare(cls, manuscript: Manuscript, styles: Styles, environ: Mapping[str, str] | None = None) -> Document:
-        return cls(manuscript, render_body(manuscript), source_date(manuscript, environ), styles)
+    def prepare(
+        cls,
+        manuscript: Manuscript,
+        styles: Styles,
+        environ: Mapping[str, str] | None = None,
+        *,
+        paper: str = "a4",
+    ) -> Document:
+        if paper not in PAPER_SIZES:
+            raise UsageError(f"paper size {paper!r} is not one of {', '.join(PAPER_SIZES)}")
+        body = render_body(manuscript)
+        return cls(manuscript, body, source_date(manuscript, environ), styles, _images(manuscript, body), paper)
 
     @cached_property
     def attribution(self) -> Attribution:
         return Attribution.of(self.manuscript)
 
-    def context(self, fmt: str) -> dict[str, object]:
-        """What every template sees."""
+    def context(self, fmt: str, body: str) -> dict[str, object]:
+        """What every template sees; ``body`` is the fragment adapted to the edition."""
         return {
             "m": self.manuscript,
             "a": self.attribution,
-            "body": self.body_html,
+            "body": Markup(body),
             "fmt": fmt,
             "changes": self.attribution.changes(fmt),
             "edition_date": self.manuscript.edition_date,

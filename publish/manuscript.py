@@ -115,6 +115,12 @@ class Manuscript:
     body_line: int
     source: Source | None = None
     keywords: tuple[str, ...] = field(default=())
+    shown_path: str = ""  # the path as the user gave it, for messages
+
+    @property
+    def label(self) -> str:
+        """The manuscript's path as error messages show it."""
+        return self.shown_path or str(self.path)
 
     @property
     def folder(self) -> Path:
@@ -279,6 +285,7 @@ def _read_front_matter(r: _Reader, root: yaml.Node, body: str, body_line: int, p
         body_line=body_line,
         source=source,
         keywords=keywords or (),
+        shown_path=r.path,
     )
 
 

@@ -67,8 +67,8 @@ class Epub:
         return [str(v) for v in self.opf.xpath(f"//opf:metadata/{xpath}", namespaces=NS)]
 
 
-def pdf_text(path: Path) -> str:
-    """The PDF's text layer, page after page, as copy and paste gives it."""
+def pdf_pages(path: Path) -> list[str]:
+    """The PDF's text layer, page by page, as copy and paste gives it."""
     document = pypdfium2.PdfDocument(str(path))
     try:
         pages = []
@@ -78,9 +78,25 @@ def pdf_text(path: Path) -> str:
             pages.append(textpage.get_text_range().replace("\ufffe", "-\n"))
             textpage.close()
             page.close()
-        return "\f".join(pages)  # a form feed between pages, as pdftotext does
+        return pages
     finally:
         document.close()
+
+
+def pdf_text(path: Path) -> str:
+    """All the text, pages separated by a form feed as pdftotext does."""
+    return "\f".join(pdf_pages(path))
+
+
+def pdf_body_text(path: Path, running_head: str) -> str:
+    """The text without the running heads and page numbers in the margins."""
+    pages = []
+    for text in pdf_pages(path):
+        lines = [line for line in re.split(r"\r?\n", text) if line.strip() != running_head]
+        if lines and lines[-1].strip().isdigit():
+            lines.pop()
+        pages.append("\n".join(lines))
+    return "\n".join(pages)
 
 
 def text_pattern(line: str) -> re.Pattern[str]:

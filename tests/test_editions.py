@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import ARTICLE
 from lxml import etree
-from readers import NS, Epub, element_texts, html_tree, pdf_text, squash, text_pattern
+from readers import NS, Epub, element_texts, html_tree, pdf_body_text, pdf_pages, squash, text_pattern
 
 from publish.build import build
 
@@ -45,7 +45,7 @@ def test_html_shows_title_subtitle_byline_and_one_h1(editions: dict[str, Path], 
 
 def test_html_colophon_names_the_licence_and_its_status(editions: dict[str, Path]) -> None:
     root = html_tree(editions["html"])
-    colophon = root.xpath("//section[@id='colophon']")[0]
+    colophon = root.xpath("//section[@id='edition-colophon']")[0]
     links = colophon.xpath(".//a[@rel='license']")
     assert [(a.get("href"), squash(a.text_content())) for a in links] == [(DEED, LICENCE_NAME)]
     text = squash(colophon.text_content())
@@ -67,7 +67,12 @@ def test_html_is_self_contained(editions: dict[str, Path]) -> None:
 
 def test_epub_spine_has_title_page_article_and_colophon_in_order(editions: dict[str, Path]) -> None:
     epub = Epub.open(editions["epub"])
-    assert epub.spine() == ["EPUB/titlepage.xhtml", "EPUB/article.xhtml", "EPUB/colophon.xhtml"]
+    assert epub.spine() == [
+        "EPUB/cover.xhtml",
+        "EPUB/titlepage.xhtml",
+        "EPUB/article.xhtml",
+        "EPUB/colophon.xhtml",
+    ]
     assert next(iter(epub.files)) == "mimetype"
     assert epub.files["mimetype"] == b"application/epub+zip"
 
@@ -140,7 +145,7 @@ def test_epub_documents_are_well_formed_xhtml(editions: dict[str, Path]) -> None
 
 @pytest.fixture(scope="module")
 def pdf_page_text(editions: dict[str, Path]) -> str:
-    return pdf_text(editions["pdf"])
+    return pdf_body_text(editions["pdf"], running_head="US and North Korean Summitry: Round Two")
 
 
 def test_pdf_text_has_every_line_of_the_seed(pdf_page_text: str, seed_lines: list[str]) -> None:
@@ -148,11 +153,10 @@ def test_pdf_text_has_every_line_of_the_seed(pdf_page_text: str, seed_lines: lis
     assert missing == []
 
 
-def test_pdf_notice_on_the_first_page_and_in_the_colophon(pdf_page_text: str) -> None:
+def test_pdf_notice_on_the_first_page_and_in_the_colophon(editions: dict[str, Path], pdf_page_text: str) -> None:
     matches = list(text_pattern(NOTICE).finditer(pdf_page_text))
     assert len(matches) == 2
-    first_page = pdf_page_text.split("\f")[0] if "\f" in pdf_page_text else pdf_page_text[: matches[0].end()]
-    assert text_pattern(NOTICE).search(first_page)
+    assert text_pattern(NOTICE).search(pdf_pages(editions["pdf"])[0])
     colophon = pdf_page_text[pdf_page_text.index("Colophon") :]
     assert text_pattern(NOTICE).search(colophon)
     assert text_pattern("Text unchanged; formatted as a PDF edition.").search(colophon)

@@ -252,7 +252,7 @@ def test_bom_and_crlf_are_accepted(tmp_path: Path) -> None:
     m = load(path)
     assert m.title == "US and North Korean Summitry: Round Two"
     assert "\r" not in m.body
-    assert m == dataclasses.replace(load(ARTICLE), path=path, slug="article")
+    assert m == dataclasses.replace(load(ARTICLE), path=path, slug="article", shown_path=str(path))
 
 
 def test_shorthand_forms(tmp_path: Path) -> None:

@@ -7,39 +7,85 @@ order, so its archive is re-zipped deterministically afterwards.
 from __future__ import annotations
 
 import io
+import posixpath
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from ebooklib import epub
 from lxml import etree
 
+from publish.cover import make_cover
+from publish.css import stylesheet
 from publish.document import Document
 from publish.errors import RenderError
+from publish.fetch import media_type
+from publish.fragment import for_epub
 from publish.zips import deterministic_zip
 
 STYLESHEET = "css/style.css"
-DOCUMENTS = (
-    # file name, template, title for the nav, landmark type
-    ("titlepage.xhtml", "epub/titlepage.xhtml.j2", "Title page", "titlepage"),
-    ("article.xhtml", "epub/article.xhtml.j2", None, "bodymatter"),
-    ("colophon.xhtml", "epub/colophon.xhtml.j2", "Colophon", "copyright-page"),
-)
+COVER_IMAGE = "images/cover.png"
 _FIRST = ("mimetype", "META-INF/container.xml", "EPUB/content.opf")
 
 
-def _xhtml(document: Document, template: str, name: str) -> bytes:
-    text = document.styles.render(template, stylesheet=STYLESHEET, **document.context("epub"))
+@dataclass(frozen=True)
+class _Page:
+    name: str
+    template: str
+    title: str | None  # None: the article's own title
+    landmark: str
+
+
+PAGES = (
+    _Page("cover.xhtml", "epub/cover.xhtml.j2", "Cover", "cover"),
+    _Page("titlepage.xhtml", "epub/titlepage.xhtml.j2", "Title page", "titlepage"),
+    _Page("article.xhtml", "epub/article.xhtml.j2", None, "bodymatter"),
+    _Page("colophon.xhtml", "epub/colophon.xhtml.j2", "Colophon", "copyright-page"),
+)
+
+
+def _accessibility(book: epub.EpubBook, document: Document) -> None:
+    """Schema.org accessibility metadata that claims only what is true."""
+    has_figures = bool(document.images)
+    modes = ["textual", "visual"]  # the cover is an image, with its text as alt
+    features = [
+        "structuralNavigation",
+        "tableOfContents",
+        "readingOrder",
+        "alternativeText",
+        "displayTransformability",
+        "unlocked",
+    ]
+    for mode in modes:
+        book.add_metadata(None, "meta", mode, {"property": "schema:accessMode"})
+    book.add_metadata(None, "meta", "textual", {"property": "schema:accessModeSufficient"})
+    for feature in features:
+        book.add_metadata(None, "meta", feature, {"property": "schema:accessibilityFeature"})
+    book.add_metadata(None, "meta", "none", {"property": "schema:accessibilityHazard"})
+    figures = " Every figure has a text alternative." if has_figures else ""
+    summary = (
+        "Reflowable text with headings, a table of contents and landmarks, in a logical reading order. "
+        f"The cover image repeats the title and author, which are also given as text.{figures} "
+        "No digital rights management. No known hazards."
+    )
+    book.add_metadata(None, "meta", summary, {"property": "schema:accessibilitySummary"})
+
+
+def _xhtml(document: Document, page: _Page, body: str) -> bytes:
+    context = document.context("epub", body)
+    text = document.styles.render(page.template, stylesheet=STYLESHEET, cover=COVER_IMAGE, **context)
     data = text.encode("utf-8")
     try:
         etree.fromstring(data)
-    except etree.XMLSyntaxError as exc:  # a template or body that is not well-formed XML
-        raise RenderError(f"EPUB {name} is not well-formed XHTML: {exc}") from exc
+    except etree.XMLSyntaxError as exc:  # a template that is not well-formed XML
+        raise RenderError(f"EPUB {page.name} is not well-formed XHTML: {exc}") from exc
     return data
 
 
 def _book(document: Document) -> epub.EpubBook:
     m = document.manuscript
     a = document.attribution
+    styles = document.styles
     book = epub.EpubBook()
     book.set_identifier(m.identifier)
     book.set_title(m.title)
@@ -54,21 +100,58 @@ def _book(document: Document) -> epub.EpubBook:
     book.add_metadata(
         "DC", "rights", f"{a.notice} This edition: {a.licence.name} ({a.licence.short_name}), {a.licence.deed_url}."
     )
+    _accessibility(book, document)
 
-    css = "\n".join(document.styles.read_text(f"css/{name}.css") for name in ("base", "epub"))
+    # Fonts and other files the stylesheet names travel inside the package.
+    packaged: dict[str, bytes] = {}
+
+    def package(relative: str, path: Path) -> str:
+        packaged[relative] = path.read_bytes()
+        return posixpath.relpath(relative, posixpath.dirname(STYLESHEET))
+
+    css = stylesheet(styles, ("fonts", "base", "epub"), package)
     book.add_item(epub.EpubItem(uid="style", file_name=STYLESHEET, media_type="text/css", content=css.encode()))
+    for number, (relative, data) in enumerate(sorted(packaged.items()), start=1):
+        book.add_item(
+            epub.EpubItem(uid=f"res{number}", file_name=relative, media_type=media_type(Path(relative)), content=data)
+        )
 
+    sources = {}
+    for number, image in enumerate(document.images, start=1):
+        name = f"images/{number:03d}-{Path(image.src).name}"
+        sources[image.src] = name
+        book.add_item(
+            epub.EpubItem(
+                uid=f"img{number}", file_name=name, media_type=image.media_type, content=image.path.read_bytes()
+            )
+        )
+
+    fonts = styles.find("fonts/literata/Literata-Regular.ttf").parent
+    cover = epub.EpubCover(uid="cover-image", file_name=COVER_IMAGE)
+    cover.content = make_cover(
+        m.title,
+        m.byline,
+        a.licence.short_name,
+        bold=fonts / "Literata-Bold.ttf",
+        italic=fonts / "Literata-Italic.ttf",
+        regular=fonts / "Literata-Regular.ttf",
+    )
+    book.add_item(cover)
+    book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
+
+    body = for_epub(document.body_html, sources)
     toc = []
-    for name, template, title, landmark in DOCUMENTS:
-        uid = name.removesuffix(".xhtml")
+    for page in PAGES:
+        uid = page.name.removesuffix(".xhtml")
         item = epub.EpubItem(
-            uid=uid, file_name=name, media_type="application/xhtml+xml", content=_xhtml(document, template, name)
+            uid=uid, file_name=page.name, media_type="application/xhtml+xml", content=_xhtml(document, page, body)
         )
         book.add_item(item)
         book.spine.append(item)
-        label = title or m.title
-        toc.append(epub.Link(name, label, uid))
-        book.guide.append({"href": name, "title": label, "type": landmark})
+        label = page.title or m.title
+        if page.landmark != "cover":
+            toc.append(epub.Link(page.name, label, uid))
+        book.guide.append({"href": page.name, "title": label, "type": page.landmark})
 
     nav = epub.EpubNav(title="Contents")
     nav.add_link(href=STYLESHEET, rel="stylesheet", type="text/css")

@@ -1,4 +1,4 @@
-"""The HTML edition: one self-contained file, styles inside."""
+"""The HTML edition: one self-contained file, styles, fonts and images inside."""
 
 from __future__ import annotations
 
@@ -6,13 +6,17 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from publish.css import data_uri, stylesheet
 from publish.document import Document
+from publish.fragment import for_html
 
 
 def build_html(document: Document, out_dir: Path) -> Path:
     styles = document.styles
-    css = "\n".join(styles.read_text(f"css/{name}.css") for name in ("base", "screen"))
-    html = styles.render("html.html.j2", css=Markup(css), **document.context("html"))
+    css = stylesheet(styles, ("fonts", "base", "screen"), data_uri)
+    images = {image.src: data_uri(image.src, image.path) for image in document.images}
+    body = for_html(document.body_html, images)
+    html = styles.render("html.html.j2", css=Markup(css), **document.context("html", body))
     target = out_dir / f"{document.manuscript.slug}.html"
     target.write_text(html, encoding="utf-8", newline="\n")
     return target

@@ -1,4 +1,4 @@
-"""The PDF edition: the print HTML laid out by WeasyPrint.
+"""The PDF edition: the print HTML laid out by WeasyPrint, as tagged PDF/UA-1.
 
 WeasyPrint is imported here and nowhere else: it takes most of a second to
 import, and a build without a PDF should not pay for it.
@@ -13,11 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import weasyprint
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from publish.css import file_uri, stylesheet
 from publish.document import Document
 from publish.errors import RenderError, ToolError
 from publish.fetch import Fetcher, RefusedResourceError
+from publish.fragment import for_print
+
+PAGE_SIZES = {"a4": "A4", "letter": "letter"}
 
 
 class _ConfinedFetcher(URLFetcher):  # type: ignore[misc]
@@ -69,16 +74,20 @@ def build_pdf(document: Document, out_dir: Path) -> Path:
     styles = document.styles
     manuscript = document.manuscript
     fetcher = _ConfinedFetcher(Fetcher.of(manuscript.folder, *styles.folders))
-    html = styles.render("print.html.j2", **document.context("pdf"))
-    css_path = styles.find("css/print.css")
-    css = "\n".join(styles.read_text(f"css/{name}.css") for name in ("base", "print"))
+    html = styles.render("print.html.j2", **document.context("pdf", for_print(document.body_html)))
+    css = stylesheet(styles, ("fonts-print", "base", "print"), file_uri)
+    css += f"\n@page {{ size: {PAGE_SIZES[document.paper]}; }}\n"
     target = out_dir / f"{manuscript.slug}.pdf"
     with _failing_on_warnings():
-        stylesheet = weasyprint.CSS(string=css, base_url=css_path.as_uri(), url_fetcher=fetcher)
+        fonts = FontConfiguration()  # without it, @font-face rules are ignored
         pdf = weasyprint.HTML(
             string=html,
             base_url=manuscript.folder.resolve().as_uri() + "/",
             url_fetcher=fetcher,
-        ).write_pdf(stylesheets=[stylesheet])
+        ).write_pdf(
+            stylesheets=[weasyprint.CSS(string=css, url_fetcher=fetcher, font_config=fonts)],
+            font_config=fonts,
+            pdf_variant="pdf/ua-1",
+        )
     target.write_bytes(pdf)
     return target

@@ -1,0 +1,135 @@
+"""The pandoc body fragment, adapted to each edition.
+
+pandoc writes one HTML fragment; each edition needs it a little different:
+- the HTML edition inlines images as data URIs, so it opens offline;
+- the print HTML turns end notes into WeasyPrint footnotes, set at the foot
+  of the page that cites them;
+- the EPUB marks note references and notes with ``epub:type`` and points
+  images at their place in the package.
+
+The fragment is XHTML-compatible (pandoc self-closes void elements and raw
+HTML is escaped), so it is parsed as XML inside a wrapper element.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from lxml import etree
+
+from publish.errors import RenderError
+
+XHTML = "http://www.w3.org/1999/xhtml"
+EPUB = "http://www.idpf.org/2007/ops"
+BACKLINK = "↑"  # Literata has no U+21A9, pandoc's default
+
+
+def _parse(fragment: str, *, namespaced: bool) -> etree._Element:
+    ns = f' xmlns="{XHTML}" xmlns:epub="{EPUB}"' if namespaced else ""
+    try:
+        return etree.fromstring(f"<div{ns}>{fragment}</div>")
+    except etree.XMLSyntaxError as exc:  # pragma: no cover - pandoc output is well-formed
+        raise RenderError(f"the body fragment from pandoc is not well-formed: {exc}") from exc
+
+
+def _inner(wrapper: etree._Element, method: str) -> str:
+    text = etree.tostring(wrapper, encoding="unicode", method=method)
+    return text[text.index(">") + 1 : text.rindex("</")]
+
+
+def _tag(el: etree._Element) -> str:
+    return etree.QName(el).localname
+
+
+def _find(root: etree._Element, tag: str, css_class: str) -> list[etree._Element]:
+    return [
+        el
+        for el in root.iter()
+        if isinstance(el.tag, str) and _tag(el) == tag and css_class in (el.get("class") or "").split()
+    ]
+
+
+def _remove(el: etree._Element) -> None:
+    """Take ``el`` out of the tree, keeping the text that follows it."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        previous = el.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def _backlinks(root: etree._Element) -> None:
+    for number, link in enumerate(_find(root, "a", "footnote-back"), start=1):
+        link.text = BACKLINK
+        link.set("aria-label", f"Back to note reference {number}")
+
+
+def images(fragment: str) -> list[tuple[str, str]]:
+    """(src, alt) of every image the body shows, in order."""
+    root = _parse(fragment, namespaced=False)
+    return [(el.get("src", ""), el.get("alt", "")) for el in root.iter("img")]
+
+
+def _replace_sources(root: etree._Element, sources: Mapping[str, str]) -> None:
+    for el in root.iter():
+        if isinstance(el.tag, str) and _tag(el) == "img" and el.get("src") in sources:
+            el.set("src", sources[el.get("src", "")])
+
+
+def for_html(fragment: str, sources: Mapping[str, str]) -> str:
+    root = _parse(fragment, namespaced=False)
+    _backlinks(root)
+    _replace_sources(root, sources)
+    return _inner(root, "html")
+
+
+def for_print(fragment: str) -> str:
+    """End notes become WeasyPrint footnotes (``float: footnote``) at their call."""
+    root = _parse(fragment, namespaced=False)
+    notes = {li.get("id"): li for li in root.iter("li") if li.get("id")}
+    for ref in _find(root, "a", "footnote-ref"):
+        note = notes.get((ref.get("href") or "").lstrip("#"))
+        if note is None:
+            continue
+        for back in _find(note, "a", "footnote-back"):
+            _remove(back)
+        span = etree.Element("span", {"class": "footnote"})
+        paragraphs = [p for p in note if _tag(p) == "p"] or [note]
+        for index, paragraph in enumerate(paragraphs):
+            if index:
+                etree.SubElement(span, "br")
+            if paragraph.text:
+                if len(span):
+                    span[-1].tail = (span[-1].tail or "") + paragraph.text
+                else:
+                    span.text = (span.text or "") + paragraph.text
+            for child in list(paragraph):
+                span.append(child)
+        span.tail = ref.tail
+        parent = ref.getparent()
+        if parent is not None:
+            parent.replace(ref, span)
+    for section in _find(root, "section", "footnotes"):
+        _remove(section)
+    return _inner(root, "html")
+
+
+def for_epub(fragment: str, sources: Mapping[str, str]) -> str:
+    """Linked notes with back-links, typed for reading systems."""
+    root = _parse(fragment, namespaced=True)
+    epub_type = f"{{{EPUB}}}type"
+    _backlinks(root)
+    _replace_sources(root, sources)
+    for ref in _find(root, "a", "footnote-ref"):
+        ref.set(epub_type, "noteref")
+    for section in _find(root, "section", "footnotes"):
+        section.set(epub_type, "endnotes")
+        for li in section.iter(f"{{{XHTML}}}li"):
+            if li.get("id"):
+                li.set(epub_type, "endnote")
+    return _inner(root, "xml")
