@@ -1,4 +1,4 @@
-"""Sessions: build the editions, run the tests, lint. `nox -l` lists them."""
+"""Sessions: build the editions, test, lint, validate, preview. `nox -l` lists them."""
 
 from __future__ import annotations
 
@@ -13,12 +13,18 @@ nox.options.sessions = ["build", "tests", "lint"]
 
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
+NODE_TOOLS = ROOT / "tests" / "tools"
 
 
 def _install(session: nox.Session, *groups: str) -> None:
     """The project (a real, non-editable install) plus dependency groups."""
     extra = [req for group in groups for req in nox.project.dependency_groups(PYPROJECT, group)]
     session.install(".", *extra)
+
+
+def _node_tools(session: nox.Session) -> None:
+    """The Nu Html Checker and axe-core, at the versions package-lock.json pins."""
+    session.run("npm", "ci", "--prefix", str(NODE_TOOLS), "--no-audit", "--no-fund", "--silent", external=True)
 
 
 @nox.session
@@ -30,8 +36,9 @@ def build(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the test suite against the installed package."""
+    """Run the test suite, validators included, against the installed package."""
     _install(session, "test")
+    _node_tools(session)
     session.run("pytest", *session.posargs)
 
 
@@ -42,3 +49,27 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", "--strict", "publish", "noxfile.py")
+
+
+@nox.session(default=False)
+def validate(session: nox.Session) -> None:
+    """Build dist/ and run EPUBCheck, the Nu checker, axe in Chromium and the PDF checks on it."""
+    _install(session, "test")
+    _node_tools(session)
+    session.run("publish", "build", "--quiet", *session.posargs)
+    session.run("python", "tests/validators.py", "dist")
+
+
+@nox.session(default=False)
+def preview(session: nox.Session) -> None:
+    """Draw docs/editions.png, the three editions side by side, for the README."""
+    _install(session, "test")
+    session.run("publish", "build", "--quiet")
+    session.run("python", "tests/tools/preview.py", "dist", "docs/editions.png")
+
+
+@nox.session(default=False)
+def fonts(session: nox.Session) -> None:
+    """Remake the Latin WOFF2 subsets in styles/fonts/ from the pinned TTFs."""
+    session.install("-e", ".")  # writes into the checkout's styles/, not a copy
+    session.run("python", "-m", "publish.fonts")
