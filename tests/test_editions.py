@@ -177,3 +177,35 @@ def test_templates_escape_manuscript_text(tmp_path: Path) -> None:
     assert root.xpath("//b | //script") == []
     title_page = Epub.open(result.outputs[1]).document("EPUB/titlepage.xhtml")
     assert title_page.xpath("//x:b | //x:script", namespaces=NS) == []
+
+
+def test_epub_embeds_the_pinned_fonts_and_a_generated_cover(editions: dict[str, Path]) -> None:
+    epub = Epub.open(editions["epub"])
+    fonts = epub.opf.xpath("//opf:item[@media-type='font/woff2']/@href", namespaces=NS)
+    assert sorted(fonts) == [
+        f"fonts/literata/web/Literata-{face}.woff2" for face in ("Bold", "BoldItalic", "Italic", "Regular")
+    ]
+    css = epub.files["EPUB/css/style.css"].decode()
+    assert css.count('url("../fonts/literata/web/Literata-') == 4
+    cover = epub.opf.xpath("//opf:item[@properties='cover-image']", namespaces=NS)
+    assert [(c.get("href"), c.get("media-type")) for c in cover] == [("images/cover.png", "image/png")]
+    assert epub.files["EPUB/images/cover.png"].startswith(b"\x89PNG")
+    page = epub.document("EPUB/cover.xhtml")
+    alt = page.xpath("//x:img/@alt", namespaces=NS)
+    assert alt == ["Cover: US and North Korean Summitry: Round Two, by Dr James Person"]
+
+
+def test_epub_accessibility_metadata(editions: dict[str, Path]) -> None:
+    epub = Epub.open(editions["epub"])
+
+    def values(prop: str) -> list[str]:
+        return epub.metadata(f"opf:meta[@property='schema:{prop}']/text()")
+
+    assert values("accessMode") == ["textual", "visual"]
+    assert values("accessModeSufficient") == ["textual"]
+    assert {"structuralNavigation", "tableOfContents", "readingOrder", "alternativeText", "unlocked"} <= set(
+        values("accessibilityFeature")
+    )
+    assert values("accessibilityHazard") == ["none"]
+    (summary,) = values("accessibilitySummary")
+    assert "No digital rights management" in summary
