@@ -1,17 +1,31 @@
 """The attribution every edition carries, derived once from the manuscript.
 
 Templates and metadata writers read this object, never the manuscript's
-fields directly, so that a credit added here appears in every format.
+fields directly, so a field added here appears in the HTML meta and JSON-LD,
+the PDF's XMP, the EPUB's OPF and the republisher kit alike.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
 from publish.licences import Licence
 from publish.manuscript import Author, Manuscript, PublicationDate, Source
 
 FORMAT_LABELS = {"html": "an HTML edition", "pdf": "a PDF edition", "epub": "an EPUB edition"}
+CC_NS = "http://creativecommons.org/ns#"
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What a reuser may, must and must not do, in plain words."""
+
+    may: tuple[str, ...]
+    must: tuple[str, ...]
+    must_not: tuple[str, ...]
+    note: str | None
 
 
 @dataclass(frozen=True)
@@ -28,6 +42,7 @@ class Attribution:
     source: Source | None
     identifier: str
     language: str
+    keywords: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, manuscript: Manuscript) -> Attribution:
@@ -44,11 +59,16 @@ class Attribution:
             source=manuscript.source,
             identifier=manuscript.identifier,
             language=manuscript.language,
+            keywords=manuscript.keywords,
         )
 
     @property
     def author_names(self) -> tuple[str, ...]:
         return tuple(a.name for a in self.authors)
+
+    @property
+    def source_url(self) -> str | None:
+        return self.source.url if self.source else None
 
     def changes(self, fmt: str) -> str:
         """The statement of changes CC 4.0 §3(a)(1)(B) asks for."""
@@ -60,14 +80,30 @@ class Attribution:
         return f"This edition implies no endorsement by {who}."
 
     @property
+    def licence_statement(self) -> str:
+        """The licence of this edition in one sentence."""
+        lic = self.licence
+        line = f"This edition: {lic.name} ({lic.short_name}), {lic.deed_url}."
+        if self.assumed:
+            line += " The licence is assumed: the original notice names no specific licence."
+        return line
+
+    @property
+    def rights_statement(self) -> str:
+        """The original notice, verbatim, then this edition's licence: dc:rights."""
+        return f"{self.notice} {self.licence_statement}"
+
+    @property
     def credit_line(self) -> str:
         """Title, author, source, licence (TASL), ready to paste under a copy."""
         line = f"“{self.title}” by {self.byline}"
         if self.source is not None:
-            where = " ".join(
-                part for part in (self.source.outlet, f"({self.source.url})" if self.source.url else None) if part
-            )
-            line += f", first published {'by ' if self.source.outlet else 'at '}{where}"
+            if self.source.outlet and self.source.url:
+                line += f", first published by {self.source.outlet} ({self.source.url})"
+            elif self.source.outlet:
+                line += f", first published by {self.source.outlet}"
+            elif self.source.url:
+                line += f", first published at {self.source.url}"
         lic = f"{self.licence.short_name} ({self.licence.deed_url})"
         if not self.licence.attribution:
             line += f", dedicated to the public domain under {lic}."
@@ -77,3 +113,82 @@ class Attribution:
         else:
             line += f", is licensed under {lic}."
         return line + " Text unchanged."
+
+    @property
+    def usage_terms(self) -> str:
+        """XMP UsageTerms: the licence and the credit to give, in one paragraph."""
+        return f"{self.licence_statement} Credit: {self.credit_line}"
+
+    @property
+    def terms(self) -> Terms:
+        lic = self.licence
+        purpose = "for any purpose, even commercially" if lic.commercial else "for non-commercial purposes only"
+        may = [f"copy and redistribute the article in any medium or format, {purpose}"]
+        if lic.derivatives:
+            adapt = "adapt it: translate, abridge, remix or build upon it"
+            if lic.share_alike:
+                adapt += ", and share your adaptation under the same licence"
+            may.append(adapt)
+        must = []
+        if lic.attribution:
+            must.append("credit the author with the credit line, as it stands")
+            must.append(f"link to the licence, {lic.deed_url}")
+        else:
+            may.append("use it without credit, though credit is good practice")
+        if lic.derivatives:
+            must.append("say whether you changed it: “Text unchanged”, or describe your changes")
+        else:
+            must.append("say “Text unchanged”")
+        must_not = []
+        if not lic.derivatives:
+            must_not.append(
+                "change the text: under the NoDerivatives terms any edit makes an adaptation you may not share"
+            )
+        if not lic.commercial:
+            must_not.append("use it commercially")
+        must_not.append("imply that the author endorses you or your use")
+        must_not.append("add DRM or other legal or technical restrictions on what others may do with it")
+        note = None
+        if self.assumed:
+            note = (
+                f"The original notice names no specific licence. These terms follow the most restrictive "
+                f"reading, {lic.short_name}; a reuser who follows them stays within the real terms."
+            )
+        return Terms(tuple(may), tuple(must), tuple(must_not), note)
+
+    def json_ld(self) -> dict[str, Any]:
+        """schema.org metadata: one data block, never executable."""
+        authors = []
+        for author in self.authors:
+            person: dict[str, Any] = {"@type": "Person", "name": author.name}
+            if author.honorific:
+                person["honorificPrefix"] = author.honorific
+            if author.biography:
+                person["description"] = author.biography
+            authors.append(person)
+        data: dict[str, Any] = {
+            "@context": "https://schema.org",
+            "@type": "Article",
+            "identifier": self.identifier,
+            "headline": self.title,
+            "name": self.title,
+            "author": authors,
+            "inLanguage": self.language,
+            "datePublished": self.date.iso,
+            "license": self.licence.deed_url,
+            "copyrightNotice": self.notice,
+            "creditText": self.credit_line,
+            "isAccessibleForFree": True,
+        }
+        if self.subtitle:
+            data["alternativeHeadline"] = self.subtitle
+        if self.keywords:
+            data["keywords"] = list(self.keywords)
+        if self.source_url:
+            data["isBasedOn"] = self.source_url
+        return data
+
+    def json_ld_text(self) -> str:
+        """The JSON-LD, safe inside a <script> element: no "</" can close it."""
+        text = json.dumps(self.json_ld(), ensure_ascii=False, indent=2, sort_keys=False)
+        return text.replace("</", "<\\/")

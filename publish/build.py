@@ -8,6 +8,7 @@ from pathlib import Path
 
 from publish.document import Document
 from publish.editions import FORMATS, builder
+from publish.kit import build_kit
 from publish.manuscript import load
 from publish.outputs import move_into, staging
 from publish.styles import Styles
@@ -34,5 +35,6 @@ def build(
     document = Document.prepare(manuscript, Styles.for_manuscript(manuscript.folder, styles), environ, paper=paper)
     with staging(out_dir) as stage:
         written = [builder(fmt)(document, stage) for fmt in formats]
+        written += build_kit(document, stage)
         outputs = move_into(stage, written, out_dir)
     return BuildResult(document, tuple(outputs))

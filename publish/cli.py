@@ -1,7 +1,9 @@
 """The command line: arguments in, exit codes out; the library does the work.
 
-Exit codes: 0 success; 1 a build failed for a reason other than its input;
-2 bad arguments or a bad manuscript (one ``path:line: problem`` per line).
+Exit codes: 0 success; 1 a build failed for a reason other than its input
+(``check``: a file's attribution is incomplete); 2 bad arguments, a bad
+manuscript (one ``path:line: problem`` per line) or, for ``check``, an
+unreadable file.
 """
 
 from __future__ import annotations
@@ -14,15 +16,21 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from publish import __version__
+from publish.attribution import Attribution
 from publish.defaults import default_manuscript
 from publish.document import PAPER_SIZES
 from publish.editions import FORMATS
 from publish.errors import PublishError
+from publish.manuscript import Manuscript, load
+from publish.styles import Styles
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+
+
+_MANUSCRIPT_HELP = "the Markdown manuscript (default: the one .md file in ./manuscript/, else the bundled article)"
 
 
 def _formats(value: str) -> tuple[str, ...]:
@@ -57,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
         nargs="?",
         type=Path,
         metavar="MANUSCRIPT",
-        help="the Markdown manuscript (default: the one .md file in ./manuscript/, else the bundled article)",
+        help=_MANUSCRIPT_HELP,
     )
     build.add_argument("--out", type=Path, default=Path("dist"), metavar="DIR", help="output folder (default: dist)")
     build.add_argument(
@@ -81,6 +89,36 @@ def _parser() -> argparse.ArgumentParser:
         help="page size of the PDF edition (default: a4)",
     )
     build.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+
+    check = commands.add_parser(
+        "check",
+        help="verify that HTML, PDF or EPUB files carry their complete attribution",
+        description="Verify that each FILE (an HTML, PDF or EPUB, whoever made it) carries the complete "
+        "attribution, visible and machine-readable, and that the two agree. Prints each missing or "
+        "inconsistent item.",
+        epilog="Exit codes: 0 complete, 1 incomplete or inconsistent, 2 unreadable or not a supported file.",
+    )
+    check.add_argument("files", nargs="+", type=Path, metavar="FILE", help="the files to check")
+    check.add_argument(
+        "--manuscript",
+        type=Path,
+        metavar="M",
+        help="also check title, authors, licence, notice and credit line against this manuscript",
+    )
+
+    attribution = commands.add_parser(
+        "attribution",
+        help="print the credit line a republisher should use",
+        description="Print the credit line for MANUSCRIPT: title, author, source and licence.",
+        epilog="Exit codes: 0 success, 2 bad arguments or manuscript.",
+    )
+    attribution.add_argument("manuscript", nargs="?", type=Path, metavar="MANUSCRIPT", help=_MANUSCRIPT_HELP)
+    attribution.add_argument(
+        "--format",
+        choices=("text", "html", "markdown"),
+        default="text",
+        help="plain text (default), HTML with ccREL metadata, or Markdown",
+    )
     return parser
 
 
@@ -96,7 +134,7 @@ def _build(args: argparse.Namespace) -> int:
     from publish.build import build
 
     path = args.manuscript if args.manuscript is not None else default_manuscript(Path.cwd())
-    display = str(args.manuscript) if args.manuscript is not None else _shown(path)
+    display = str(args.manuscript) if args.manuscript is not None else _shown(path)  # as typed
     if args.styles is not None and not args.styles.is_dir():
         print(f"publish build: error: --styles {args.styles}: no such folder", file=sys.stderr)
         return EXIT_USAGE
@@ -111,12 +149,47 @@ def _build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _load(given: Path | None) -> Manuscript:
+    path = given if given is not None else default_manuscript(Path.cwd())
+    return load(path, display=str(given) if given is not None else _shown(path))
+
+
+def _check(args: argparse.Namespace) -> int:
+    from publish.check import UnreadableError, check_file
+
+    expected = Attribution.of(_load(args.manuscript)) if args.manuscript is not None else None
+    worst = EXIT_OK
+    for path in args.files:
+        try:
+            report = check_file(path, expected)
+        except UnreadableError as exc:
+            print(f"{path}: unreadable: {exc}")
+            worst = max(worst, EXIT_USAGE)
+            continue
+        if report.problems:
+            for problem in report.problems:
+                print(f"{path}: {problem}")
+            worst = max(worst, EXIT_FAILED)
+        else:
+            print(f"{path}: complete attribution ({report.kind})")
+    return worst
+
+
+def _attribution(args: argparse.Namespace) -> int:
+    manuscript = _load(args.manuscript)
+    styles = Styles.for_manuscript(manuscript.folder)
+    extension = {"text": "txt", "html": "html", "markdown": "md"}[args.format]
+    print(styles.render(f"kit/credit.{extension}.j2", a=Attribution.of(manuscript)).strip())
+    return EXIT_OK
+
+
+COMMANDS = {"build": _build, "check": _check, "attribution": _attribution}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if args.command == "build":
-            return _build(args)
-        raise AssertionError(args.command)  # pragma: no cover - argparse restricts commands
+        return COMMANDS[args.command](args)
     except PublishError as exc:
         for line in exc.lines():
             print(line, file=sys.stderr)

@@ -147,3 +147,85 @@ def for_epub(fragment: str, sources: Mapping[str, str]) -> str:
             if li.get("id"):
                 li.set(epub_type, "endnote")
     return _inner(root, "xml")
+
+
+# Tags and attributes a republisher's editor accepts anywhere; others are
+# unwrapped (their text kept) or stripped.
+_SIMPLE = {
+    "p": (),
+    "h2": (),
+    "h3": (),
+    "h4": (),
+    "h5": (),
+    "h6": (),
+    "a": ("href", "id"),
+    "em": (),
+    "strong": (),
+    "i": (),
+    "b": (),
+    "sup": (),
+    "sub": (),
+    "br": (),
+    "hr": (),
+    "code": (),
+    "pre": (),
+    "blockquote": (),
+    "ul": (),
+    "ol": (),
+    "li": ("id",),
+    "table": (),
+    "thead": (),
+    "tbody": (),
+    "tr": (),
+    "th": (),
+    "td": (),
+    "figure": (),
+    "figcaption": (),
+    "img": ("src", "alt"),
+}
+
+
+def _unwrap(el: etree._Element) -> None:
+    """Replace ``el`` by its children and text."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    index = parent.index(el)
+    children = list(el)
+    if el.text:
+        previous = parent[index - 1] if index else None
+        if previous is not None:
+            previous.tail = (previous.tail or "") + el.text
+        else:
+            parent.text = (parent.text or "") + el.text
+    for offset, child in enumerate(children):
+        parent.insert(index + offset, child)
+    if el.tail:
+        if children:
+            children[-1].tail = (children[-1].tail or "") + el.tail
+        else:
+            previous = parent[index - 1] if index else None
+            if previous is not None:
+                previous.tail = (previous.tail or "") + el.tail
+            else:
+                parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def for_kit(fragment: str, sources: Mapping[str, str]) -> str:
+    """The body with simple tags only: what any editor or CMS will take."""
+    root = _parse(fragment, namespaced=False)
+    _notes_heading(root)
+    _backlinks(root)
+    _replace_sources(root, sources)
+    for el in list(root.iter()):
+        if el is root or not isinstance(el.tag, str):
+            continue
+        allowed = _SIMPLE.get(el.tag)
+        if allowed is None:
+            _unwrap(el)
+            continue
+        for name in list(el.attrib):
+            if name not in allowed:
+                del el.attrib[name]
+    return _inner(root, "html")

@@ -8,6 +8,7 @@ manuscript, not just this checkout.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -17,6 +18,13 @@ import jinja2
 
 from publish.defaults import default_styles
 from publish.errors import ToolError
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|])")
+
+
+def markdown_escape(text: str) -> str:
+    """Text that Markdown shows as it is: its punctuation escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
 def project_styles(manuscript_folder: Path) -> Path | None:
@@ -55,14 +63,17 @@ class Styles:
 
     @cached_property
     def environment(self) -> jinja2.Environment:
-        return jinja2.Environment(
+        environment = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(f / "templates") for f in self.folders]),
-            autoescape=True,
+            # HTML and XHTML are escaped; plain-text and Markdown kit files are not.
+            autoescape=lambda name: name is None or not name.endswith((".txt.j2", ".md.j2")),
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        environment.filters["md"] = markdown_escape
+        return environment
 
     def render(self, template: str, **context: Any) -> str:
         try:

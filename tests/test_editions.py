@@ -47,7 +47,10 @@ def test_html_colophon_names_the_licence_and_its_status(editions: dict[str, Path
     root = html_tree(editions["html"])
     colophon = root.xpath("//section[@id='edition-colophon']")[0]
     links = colophon.xpath(".//a[@rel='license']")
-    assert [(a.get("href"), squash(a.text_content())) for a in links] == [(DEED, LICENCE_NAME)]
+    assert [(a.get("href"), squash(a.text_content())) for a in links] == [
+        (DEED, LICENCE_NAME),
+        (DEED, "CC BY-NC-ND 4.0"),
+    ]
     text = squash(colophon.text_content())
     assert "CC BY-NC-ND 4.0" in text
     assert "Text unchanged; formatted as an HTML edition." in text
@@ -98,7 +101,7 @@ def test_epub_notice_on_the_title_page_and_in_the_colophon(editions: dict[str, P
     assert "Text unchanged; formatted as an EPUB edition." in text
     assert "The licence is assumed." in text
     hrefs = colophon.xpath("//x:a[@rel='license']/@href", namespaces=NS)
-    assert hrefs == [DEED]
+    assert hrefs == [DEED, DEED]
 
 
 def test_epub_package_metadata(editions: dict[str, Path]) -> None:
@@ -174,7 +177,10 @@ def test_templates_escape_manuscript_text(tmp_path: Path) -> None:
     result = build(manuscript, tmp_path / "out", formats=("html", "epub"), environ={})
     root = html_tree(result.outputs[0])
     assert [squash(h.text_content()) for h in root.xpath("//h1")] == ["Summitry <b>bold</b> & <script>x()</script>"]
-    assert root.xpath("//b | //script") == []
+    assert root.xpath("//b | //script[not(@type='application/ld+json')]") == []
+    raw = result.outputs[0].read_text(encoding="utf-8")
+    assert "&lt;script&gt;x()&lt;/script&gt;" in raw
+    assert "<\\/script>" in raw  # inside the JSON-LD block, "</" cannot close it
     title_page = Epub.open(result.outputs[1]).document("EPUB/titlepage.xhtml")
     assert title_page.xpath("//x:b | //x:script", namespaces=NS) == []
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from ebooklib import epub
 from lxml import etree
 
+from publish.attribution import CC_NS
 from publish.cover import make_cover
 from publish.css import stylesheet
 from publish.document import Document
@@ -97,9 +98,12 @@ def _book(document: Document) -> epub.EpubBook:
         book.add_metadata("DC", "description", m.subtitle)
     for keyword in m.keywords:
         book.add_metadata("DC", "subject", keyword)
-    book.add_metadata(
-        "DC", "rights", f"{a.notice} This edition: {a.licence.name} ({a.licence.short_name}), {a.licence.deed_url}."
-    )
+    book.add_metadata("DC", "rights", a.rights_statement)
+    if a.source_url:
+        book.add_metadata("DC", "source", a.source_url)
+    book.add_prefix("cc", CC_NS)
+    book.add_metadata(None, "link", None, {"rel": "cc:license", "href": a.licence.deed_url})
+    book.add_metadata(None, "meta", a.byline, {"property": "cc:attributionName"})
     _accessibility(book, document)
 
     # Fonts and other files the stylesheet names travel inside the package.

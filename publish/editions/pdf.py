@@ -11,11 +11,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import Element, SubElement, fromstring, register_namespace, tostring
 
 import weasyprint
+from weasyprint.pdf.metadata import DocumentMetadata
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from publish.attribution import CC_NS, Attribution
 from publish.css import file_uri, stylesheet
 from publish.document import Document
 from publish.errors import RenderError, ToolError
@@ -40,6 +43,44 @@ class _ConfinedFetcher(URLFetcher):  # type: ignore[misc]
         except RefusedResourceError as exc:
             raise ValueError(str(exc)) from None
         return URLFetcherResponse(url, body=body, headers={"Content-Type": media_type})
+
+
+XMP_RIGHTS = "http://ns.adobe.com/xap/1.0/rights/"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+DC = "http://purl.org/dc/elements/1.1/"
+register_namespace("xmpRights", XMP_RIGHTS)
+register_namespace("cc", CC_NS)
+
+
+class _AttributedMetadata(DocumentMetadata):  # type: ignore[misc]
+    """WeasyPrint's XMP plus the rights: dc:rights, xmpRights and ccREL.
+
+    WeasyPrint writes no dc:rights, and its ``xmp_metadata`` option adds a
+    second RDF block that readers ignore, so the licence goes into the one
+    RDF block WeasyPrint writes.
+    """
+
+    def __init__(self, base: DocumentMetadata, attribution: Attribution) -> None:
+        super().__init__(**vars(base))
+        self._attribution = attribution
+
+    def generate_rdf_metadata(self, variant: Any, version: Any, conformance: Any) -> bytes:
+        rdf = fromstring(super().generate_rdf_metadata(variant, version, conformance))
+        a = self._attribution
+        description = SubElement(rdf, f"{{{RDF}}}Description", {f"{{{RDF}}}about": ""})
+
+        def alt(parent: Element, text: str) -> None:
+            item = SubElement(SubElement(parent, f"{{{RDF}}}Alt"), f"{{{RDF}}}li")
+            item.set("xml:lang", "x-default")
+            item.text = text
+
+        alt(SubElement(description, f"{{{DC}}}rights"), a.rights_statement)
+        SubElement(description, f"{{{XMP_RIGHTS}}}Marked").text = "True"
+        SubElement(description, f"{{{XMP_RIGHTS}}}WebStatement").text = a.licence.deed_url
+        alt(SubElement(description, f"{{{XMP_RIGHTS}}}UsageTerms"), a.usage_terms)
+        SubElement(description, f"{{{CC_NS}}}license", {f"{{{RDF}}}resource": a.licence.deed_url})
+        SubElement(description, f"{{{CC_NS}}}attributionName").text = a.byline
+        return bytes(tostring(rdf, encoding="utf-8"))
 
 
 class _Collect(logging.Handler):
@@ -78,16 +119,19 @@ def build_pdf(document: Document, out_dir: Path) -> Path:
     css = stylesheet(styles, ("fonts-print", "base", "print"), file_uri)
     css += f"\n@page {{ size: {PAGE_SIZES[document.paper]}; }}\n"
     target = out_dir / f"{manuscript.slug}.pdf"
+    options: dict[str, Any] = {"pdf_variant": "pdf/ua-1"}
     with _failing_on_warnings():
         fonts = FontConfiguration()  # without it, @font-face rules are ignored
-        pdf = weasyprint.HTML(
+        rendered = weasyprint.HTML(
             string=html,
             base_url=manuscript.folder.resolve().as_uri() + "/",
             url_fetcher=fetcher,
-        ).write_pdf(
+        ).render(
             stylesheets=[weasyprint.CSS(string=css, url_fetcher=fetcher, font_config=fonts)],
             font_config=fonts,
-            pdf_variant="pdf/ua-1",
+            **options,
         )
+        rendered.metadata = _AttributedMetadata(rendered.metadata, document.attribution)
+        pdf = rendered.write_pdf(**options)
     target.write_bytes(pdf)
     return target

@@ -1,0 +1,49 @@
+"""The republisher kit: DIR/republish/, everything needed to copy the article right.
+
+- attribution.txt, attribution.md: the credit line, the licence and the terms
+  in plain words (what you may, must and must not do);
+- attribution.html: the credit line with ccREL RDFa, to paste under a copy;
+- article.html: the article as a fragment of simple tags, no scripts and no
+  styles, with the credit line at the top and the bottom;
+- images/: the article's figures, if it has any, for article.html.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from publish.document import Document
+from publish.fragment import for_kit
+
+FOLDER = "republish"
+
+
+def image_names(document: Document) -> dict[str, str]:
+    """Where each of the body's images goes, relative to article.html."""
+    return {image.src: f"images/{n:03d}-{Path(image.src).name}" for n, image in enumerate(document.images, start=1)}
+
+
+def article_fragment(document: Document) -> str:
+    """article.html: also shown, as source, in the HTML edition's republish section."""
+    body = for_kit(document.body_html, image_names(document))
+    return document.styles.render("kit/article.html.j2", **document.context("html", body))
+
+
+def build_kit(document: Document, out_dir: Path) -> list[Path]:
+    folder = out_dir / FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    context = document.context("html", "")
+    written = []
+    for name in ("attribution.txt", "attribution.md", "attribution.html"):
+        target = folder / name
+        target.write_text(document.styles.render(f"kit/{name}.j2", **context), encoding="utf-8", newline="\n")
+        written.append(target)
+    target = folder / "article.html"
+    target.write_text(article_fragment(document), encoding="utf-8", newline="\n")
+    written.append(target)
+    for image in document.images:
+        target = folder / image_names(document)[image.src]
+        target.parent.mkdir(exist_ok=True)
+        target.write_bytes(image.path.read_bytes())
+        written.append(target)
+    return written
