@@ -7,19 +7,21 @@ from pathlib import Path
 import nox
 
 nox.needs_version = ">=2026.10.20"
-nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.default_venv_backend = "uv"  # sessions install from uv.lock
 nox.options.reuse_venv = "yes"
 nox.options.sessions = ["build", "tests", "lint"]
 
 ROOT = Path(__file__).parent
-PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 NODE_TOOLS = ROOT / "tests" / "tools"
 
 
-def _install(session: nox.Session, *groups: str) -> None:
-    """The project (a real, non-editable install) plus dependency groups."""
-    extra = [req for group in groups for req in nox.project.dependency_groups(PYPROJECT, group)]
-    session.install(".", *extra)
+def _install(session: nox.Session, *groups: str, editable: bool = False) -> None:
+    """The project and the dependency groups, at the versions and hashes uv.lock pins."""
+    command = ["uv", "sync", "--frozen", "--no-default-groups"]
+    command += [] if editable else ["--no-editable"]
+    for group in groups:
+        command += ["--group", group]
+    session.run_install(*command, env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location}, external=True)
 
 
 def _node_tools(session: nox.Session) -> None:
@@ -44,11 +46,12 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Check style with ruff and types with mypy --strict (package and noxfile)."""
+    """Check style with ruff, types with mypy --strict, and the CI workflow with actionlint."""
     _install(session, "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", "--strict", "publish", "noxfile.py")
+    session.run("actionlint", ".github/workflows/editions.yml")
 
 
 @nox.session(default=False)
@@ -69,7 +72,22 @@ def preview(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def reproduce(session: nox.Session) -> None:
+    """Build twice under different conditions and compare every byte; show any difference."""
+    _install(session, "test")
+    session.run("python", "tests/tools/reproduce.py", str(ROOT))
+
+
+@nox.session(default=False)
+def release(session: nox.Session) -> None:
+    """Build dist/ and bundle it: dist/<slug>-editions.zip, reproducible."""
+    _install(session)
+    session.run("publish", "build", "--quiet", *session.posargs)
+    session.run("python", "-m", "publish.release", "dist")
+
+
+@nox.session(default=False)
 def fonts(session: nox.Session) -> None:
     """Remake the Latin WOFF2 subsets in styles/fonts/ from the pinned TTFs."""
-    session.install("-e", ".")  # writes into the checkout's styles/, not a copy
+    _install(session, editable=True)  # writes into the checkout's styles/, not a copy
     session.run("python", "-m", "publish.fonts")

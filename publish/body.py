@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pypandoc
 
 from publish.errors import RenderError, ToolError
@@ -20,6 +22,7 @@ PANDOC_ARGS = (
 )
 
 
+@functools.cache
 def pandoc_version() -> str:
     try:
         return str(pypandoc.get_pandoc_version())

@@ -2,19 +2,28 @@
 
 A build writes into a staging folder beside DIR and moves its files into DIR
 only when every edition has succeeded, so a failed build leaves the previous
-editions exactly as they were. Files in DIR that the build does not write
-(a release zip, say) are left alone.
+editions exactly as they were. It owns the files it writes: the editions of
+its manuscript, ``republish/``, ``SHA256SUMS`` and ``manifest.json``; other
+files in DIR (a release zip, say) are left alone.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 FILE_MODE = 0o644
+DIR_MODE = 0o755
+SUMS = "SHA256SUMS"
+MANIFEST = "manifest.json"
+KIT = "republish"
+EDITION_SUFFIXES = (".html", ".pdf", ".epub")
 
 
 @contextmanager
@@ -29,15 +38,76 @@ def staging(out_dir: Path) -> Iterator[Path]:
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def move_into(stage: Path, written: Sequence[Path], out_dir: Path) -> list[Path]:
-    """Move staged files to the same relative places in DIR; return their new paths."""
+def digest(path: Path) -> dict[str, Any]:
+    data = path.read_bytes()
+    return {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+
+
+def owned(out_dir: Path, slug: str) -> dict[str, Path]:
+    """The files of this manuscript's build that DIR holds now, by relative name."""
+    found = {}
+    for suffix in EDITION_SUFFIXES:
+        path = out_dir / f"{slug}{suffix}"
+        if path.is_file():
+            found[path.name] = path
+    kit = out_dir / KIT
+    if kit.is_dir():
+        for path in kit.rglob("*"):
+            if path.is_file():
+                found[path.relative_to(out_dir).as_posix()] = path
+    return found
+
+
+def after_build(stage: Path, out_dir: Path, slug: str) -> dict[str, Path]:
+    """What DIR will hold once the staged files replace it: staged files win,
+    editions from earlier builds (``--only``) stay, and the kit is replaced whole."""
+    staged = owned(stage, slug)
+    kept = {name: path for name, path in owned(out_dir, slug).items() if not name.startswith(f"{KIT}/")}
+    return dict(sorted({**kept, **staged}.items()))
+
+
+def write_sums(stage: Path, files: Mapping[str, Path]) -> Path:
+    """SHA256SUMS in the format `sha256sum -c` reads."""
+    lines = [f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {name}\n" for name, path in sorted(files.items())]
+    target = stage / SUMS
+    target.write_text("".join(lines), encoding="utf-8", newline="\n")
+    return target
+
+
+def write_manifest(stage: Path, content: Mapping[str, Any]) -> Path:
+    target = stage / MANIFEST
+    text = json.dumps(content, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    target.write_text(text, encoding="utf-8", newline="\n")
+    return target
+
+
+def _normalise(paths: Iterable[Path]) -> None:
+    for path in paths:
+        path.chmod(DIR_MODE if path.is_dir() else FILE_MODE)
+
+
+def move_into(stage: Path, out_dir: Path) -> list[Path]:
+    """Move everything staged into DIR; return the new paths of the files.
+
+    Each file is replaced atomically (a reader never sees half a file), and
+    ``republish/`` is swapped as a whole so no stale file survives in it.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
-    moved = []
-    for source in written:
-        relative = source.relative_to(stage)
-        target = out_dir / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        source.chmod(FILE_MODE)
-        source.replace(target)  # atomic per file: a reader never sees half a file
-        moved.append(target)
+    entries = sorted(stage.iterdir())
+    _normalise(p for entry in entries for p in [entry, *(entry.rglob("*") if entry.is_dir() else [])])
+    moved: list[Path] = []
+    for entry in entries:
+        target = out_dir / entry.name
+        if entry.is_dir():
+            old = None
+            if target.exists():
+                old = Path(tempfile.mkdtemp(prefix=f".{entry.name}.old-", dir=out_dir))
+                target.replace(old / entry.name)
+            entry.replace(target)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+            moved.extend(sorted(p for p in target.rglob("*") if p.is_file()))
+        else:
+            entry.replace(target)
+            moved.append(target)
     return moved

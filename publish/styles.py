@@ -55,6 +55,15 @@ class Styles:
                 return candidate
         raise ToolError(f"styles: {relative} is missing from {', '.join(map(str, self.folders))}")
 
+    def files(self) -> dict[str, Path]:
+        """Every style file in effect, by its path relative to the styles folder."""
+        found: dict[str, Path] = {}
+        for folder in reversed(self.folders):  # later (project) folders override
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and "__pycache__" not in path.parts:
+                    found[path.relative_to(folder).as_posix()] = path
+        return dict(sorted(found.items()))
+
     def read_text(self, relative: str) -> str:
         return self.find(relative).read_text(encoding="utf-8")
 

@@ -7,6 +7,7 @@ import, and a build without a PDF should not pay for it.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -93,6 +94,21 @@ class _Collect(logging.Handler):
 
 
 @contextmanager
+def _source_date_epoch(document: Document) -> Iterator[None]:
+    """A guard: should WeasyPrint ever subset with fontTools instead of HarfBuzz,
+    fontTools stamps each font with SOURCE_DATE_EPOCH rather than the clock."""
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(document.source_date.timestamp()))
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
+@contextmanager
 def _failing_on_warnings() -> Iterator[None]:
     """WeasyPrint logs problems instead of raising them; make them fail the build."""
     handler = _Collect()
@@ -120,7 +136,7 @@ def build_pdf(document: Document, out_dir: Path) -> Path:
     css += f"\n@page {{ size: {PAGE_SIZES[document.paper]}; }}\n"
     target = out_dir / f"{manuscript.slug}.pdf"
     options: dict[str, Any] = {"pdf_variant": "pdf/ua-1"}
-    with _failing_on_warnings():
+    with _failing_on_warnings(), _source_date_epoch(document):
         fonts = FontConfiguration()  # without it, @font-face rules are ignored
         rendered = weasyprint.HTML(
             string=html,

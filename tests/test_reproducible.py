@@ -1,0 +1,124 @@
+"""The same source gives the same bytes, and DIR says what it holds."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import ARTICLE, ROOT
+
+from publish.build import build
+from publish.release import bundle
+
+sys.path.insert(0, str(ROOT / "tests" / "tools"))
+from reproduce import reproduce
+
+SLUG = "us-north-korean-summitry-round-two"
+OWNED = [
+    "SHA256SUMS",
+    "manifest.json",
+    "republish/article.html",
+    "republish/attribution.html",
+    "republish/attribution.md",
+    "republish/attribution.txt",
+    f"{SLUG}.epub",
+    f"{SLUG}.html",
+    f"{SLUG}.pdf",
+]
+
+
+def test_two_builds_under_different_conditions_are_byte_identical() -> None:
+    outcome = reproduce(ROOT, say=lambda _: None)
+    assert outcome.report == []
+    assert outcome.identical == OWNED
+    notes = " ".join(outcome.variants[1].notes)
+    for condition in ("TZ=", "LC_ALL=C", "umask 077", "PYTHONHASHSEED", "HOME", "without .git"):
+        assert condition in notes
+
+
+def test_sha256sums_verifies_with_sha256sum(tmp_path: Path) -> None:
+    build(ARTICLE, tmp_path, environ={})
+    done = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout
+    assert sorted(line.split(": ")[0] for line in done.stdout.splitlines()) == sorted(set(OWNED) - {"SHA256SUMS"})
+
+
+def test_manifest_records_inputs_tools_date_and_outputs(tmp_path: Path) -> None:
+    build(ARTICLE, tmp_path, environ={})
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["source_date"] == "2026-11-27T00:00:00Z"
+    assert manifest["source_date_epoch"] == 1795737600
+    inputs = manifest["inputs"]
+    assert inputs[f"manuscript/{SLUG}.md"]["sha256"] == hashlib.sha256(ARTICLE.read_bytes()).hexdigest()
+    for name in ("styles/css/print.css", "styles/templates/html.html.j2", "styles/fonts/literata/Literata-Regular.ttf"):
+        assert name in inputs
+    tools = manifest["tools"]
+    for tool in (
+        "python",
+        "pandoc",
+        "weasyprint",
+        "pydyf",
+        "ebooklib",
+        "jinja2",
+        "fonttools",
+        "pillow",
+        "pyphen",
+        "lxml",
+    ):
+        assert tools[tool] not in ("", "not installed"), tool
+    for library in ("pango", "harfbuzz", "freetype", "fontconfig", "zlib"):
+        assert tools[library][0].isdigit(), library
+    assert tools["pandoc"] == "3.9"
+    for name, facts in manifest["outputs"].items():
+        data = (tmp_path / name).read_bytes()
+        assert facts == {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    assert sorted(manifest["outputs"]) == sorted(set(OWNED) - {"SHA256SUMS", "manifest.json"})
+    assert str(ROOT) not in (tmp_path / "manifest.json").read_text(), "no machine path in the manifest"
+
+
+def test_source_date_epoch_sets_the_build_date(tmp_path: Path) -> None:
+    build(ARTICLE, tmp_path, formats=("epub",), environ={"SOURCE_DATE_EPOCH": "1700000000"})
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["source_date"] == "2023-11-14T22:13:20Z"
+    with zipfile.ZipFile(tmp_path / f"{SLUG}.epub") as epub:
+        assert {info.date_time for info in epub.infolist()} == {(2023, 11, 14, 22, 13, 20)}
+        assert b'<meta property="dcterms:modified">2023-11-14T22:13:20Z</meta>' in epub.read("EPUB/content.opf")
+
+
+def test_only_keeps_earlier_editions_in_the_sums(tmp_path: Path) -> None:
+    build(ARTICLE, tmp_path, environ={})
+    pdf = (tmp_path / f"{SLUG}.pdf").read_bytes()
+    build(ARTICLE, tmp_path, formats=("html",), environ={})
+    assert (tmp_path / f"{SLUG}.pdf").read_bytes() == pdf
+    sums = (tmp_path / "SHA256SUMS").read_text()
+    assert f"{hashlib.sha256(pdf).hexdigest()}  {SLUG}.pdf" in sums
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["options"]["formats"] == ["html"]
+    assert f"{SLUG}.pdf" in manifest["outputs"]
+
+
+def test_release_bundle_is_deterministic_and_build_leaves_it_alone(tmp_path: Path) -> None:
+    build(ARTICLE, tmp_path, environ={})
+    first = bundle(tmp_path).read_bytes()
+    second = bundle(tmp_path).read_bytes()
+    assert first == second
+    with zipfile.ZipFile(tmp_path / f"{SLUG}-editions.zip") as archive:
+        names = archive.namelist()
+        assert names == [f"{SLUG}-editions/{name}" for name in sorted(OWNED)]
+        assert {info.date_time for info in archive.infolist()} == {(2026, 11, 27, 0, 0, 0)}
+        assert archive.read(f"{SLUG}-editions/{SLUG}.pdf") == (tmp_path / f"{SLUG}.pdf").read_bytes()
+    build(ARTICLE, tmp_path, environ={})
+    assert (tmp_path / f"{SLUG}-editions.zip").read_bytes() == first
+    assert "editions.zip" not in (tmp_path / "SHA256SUMS").read_text()
+
+
+def test_release_needs_a_build(tmp_path: Path) -> None:
+    from publish.errors import UsageError
+
+    with pytest.raises(UsageError, match="run `publish build` first"):
+        bundle(tmp_path)
