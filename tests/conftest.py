@@ -24,7 +24,9 @@ def editions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The article's three editions, built once for the whole session."""
     out = tmp_path_factory.mktemp("dist")
     result = build(ARTICLE, out, environ={})
-    return {path.suffix.lstrip("."): path for path in result.outputs if path.parent == out}
+    return {
+        p.suffix.lstrip("."): p for p in result.outputs if p.parent == out and p.suffix in (".html", ".pdf", ".epub")
+    }
 
 
 RICH = Path(__file__).resolve().parent / "fixtures" / "rich" / "field-notes-on-footnotes.md"
@@ -35,4 +37,6 @@ def rich_editions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A manuscript with headings, notes, a quote, lists, links, a table and a figure."""
     out = tmp_path_factory.mktemp("rich")
     result = build(RICH, out, environ={})
-    return {path.suffix.lstrip("."): path for path in result.outputs if path.parent == out}
+    return {
+        p.suffix.lstrip("."): p for p in result.outputs if p.parent == out and p.suffix in (".html", ".pdf", ".epub")
+    }
