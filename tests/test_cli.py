@@ -37,7 +37,14 @@ def good_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_build_prints_what_it_wrote(good_dist: Path) -> None:
-    assert sorted(p.name for p in good_dist.iterdir()) == ["republish", f"{SLUG}.epub", f"{SLUG}.html", f"{SLUG}.pdf"]
+    assert sorted(p.name for p in good_dist.iterdir()) == [
+        "SHA256SUMS",
+        "manifest.json",
+        "republish",
+        f"{SLUG}.epub",
+        f"{SLUG}.html",
+        f"{SLUG}.pdf",
+    ]
 
 
 def test_bad_manuscript_exits_2_with_located_problems_and_leaves_dist_alone(good_dist: Path, tmp_path: Path) -> None:
@@ -80,7 +87,13 @@ def test_failed_render_leaves_dist_alone(good_dist: Path, tmp_path: Path) -> Non
 def test_only_builds_the_editions_asked_for(tmp_path: Path) -> None:
     done = publish("build", ARTICLE, "--out", tmp_path / "out", "--only", "epub,html")
     assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["republish", f"{SLUG}.epub", f"{SLUG}.html"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "SHA256SUMS",
+        "manifest.json",
+        "republish",
+        f"{SLUG}.epub",
+        f"{SLUG}.html",
+    ]
 
 
 def test_unknown_format_is_a_usage_error(tmp_path: Path) -> None:

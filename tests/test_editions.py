@@ -174,14 +174,15 @@ def test_templates_escape_manuscript_text(tmp_path: Path) -> None:
     )
     manuscript = tmp_path / "escaped.md"
     manuscript.write_text(source, encoding="utf-8")
-    result = build(manuscript, tmp_path / "out", formats=("html", "epub"), environ={})
-    root = html_tree(result.outputs[0])
+    build(manuscript, tmp_path / "out", formats=("html", "epub"), environ={})
+    html, epub = tmp_path / "out" / "escaped.html", tmp_path / "out" / "escaped.epub"
+    root = html_tree(html)
     assert [squash(h.text_content()) for h in root.xpath("//h1")] == ["Summitry <b>bold</b> & <script>x()</script>"]
     assert root.xpath("//b | //script[not(@type='application/ld+json')]") == []
-    raw = result.outputs[0].read_text(encoding="utf-8")
+    raw = html.read_text(encoding="utf-8")
     assert "&lt;script&gt;x()&lt;/script&gt;" in raw
     assert "<\\/script>" in raw  # inside the JSON-LD block, "</" cannot close it
-    title_page = Epub.open(result.outputs[1]).document("EPUB/titlepage.xhtml")
+    title_page = Epub.open(epub).document("EPUB/titlepage.xhtml")
     assert title_page.xpath("//x:b | //x:script", namespaces=NS) == []
 
 

@@ -141,8 +141,8 @@ def test_pdf_page_size_fonts_and_metadata(editions: dict[str, Path]) -> None:
 
 
 def test_us_letter_is_an_option(tmp_path: Path) -> None:
-    result = build(ARTICLE, tmp_path, formats=("pdf",), paper="letter", environ={})
-    with pikepdf.open(result.outputs[0]) as pdf:
+    build(ARTICLE, tmp_path, formats=("pdf",), paper="letter", environ={})
+    with pikepdf.open(tmp_path / "us-north-korean-summitry-round-two.pdf") as pdf:
         box = pdf.pages[0].mediabox
         assert (float(box[2]), float(box[3])) == (612, 792)
 

@@ -52,7 +52,7 @@ def export(tree: Path, dest: Path) -> str:
                 ["git", "archive", "--format=tar", "HEAD"], cwd=tree, capture_output=True, check=True
             )
             subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
-            return "git archive of HEAD"
+            return "git archive of HEAD, without .git"
     shutil.copytree(tree, dest, ignore=IGNORED, dirs_exist_ok=True)
     return "a copy of the working tree without .git (it has uncommitted changes)"
 
