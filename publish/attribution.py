@@ -189,6 +189,7 @@ class Attribution:
         return data
 
     def json_ld_text(self) -> str:
-        """The JSON-LD, safe inside a <script> element: no "</" can close it."""
+        """The JSON-LD, safe inside a <script> element: nothing in it can close the element."""
         text = json.dumps(self.json_ld(), ensure_ascii=False, indent=2, sort_keys=False)
-        return text.replace("</", "<\\/")
+        # "<" as a JSON escape: neither "</script>" nor "<!--" can change how HTML parses the block.
+        return text.replace("<", "\\u003c")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -186,8 +187,13 @@ def _attribution(args: argparse.Namespace) -> int:
 COMMANDS = {"build": _build, "check": _check, "attribution": _attribution}
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # unwinds like Ctrl-C: the staging folder is removed
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         return COMMANDS[args.command](args)
     except PublishError as exc:
@@ -195,5 +201,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(line, file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("publish: interrupted; the output folder is unchanged", file=sys.stderr)
+        print(
+            "publish: interrupted; the output folder holds the previous build or, if the files were "
+            "already being moved into place, this one: never a mix",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED

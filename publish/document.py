@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -14,9 +15,10 @@ from markupsafe import Markup
 from publish.attribution import Attribution
 from publish.body import render_body
 from publish.errors import ManuscriptError, Problem, UsageError
-from publish.fetch import Fetcher, RefusedResourceError, media_type
+from publish.fetch import Fetcher, RefusedResourceError
 from publish.fragment import images
 from publish.manuscript import Manuscript
+from publish.sanitize import EXTENSIONS, IMAGE_FORMATS, body_problems, image_problem, source_line
 from publish.styles import Styles
 
 ZIP_EPOCH = 315532800  # 1980-01-01T00:00:00Z, the earliest time a ZIP entry can hold
@@ -43,30 +45,29 @@ def source_date(manuscript: Manuscript, environ: Mapping[str, str] | None = None
 
 @dataclass(frozen=True)
 class Image:
-    """An image the body shows: as the manuscript names it, and the file."""
+    """An image the body shows: as the manuscript names it, the file, its format."""
 
     src: str
     path: Path
+    format: str  # PNG, JPEG, GIF or WEBP, read from the file, not its name
 
     @property
     def media_type(self) -> str:
-        return media_type(self.path)
+        return IMAGE_FORMATS[self.format]
+
+    @property
+    def extension(self) -> str:
+        return EXTENSIONS[self.format]
 
 
-def source_line(manuscript: Manuscript, needle: str) -> int:
-    """The manuscript line on which ``needle`` first appears in the body."""
-    for offset, line in enumerate(manuscript.body.split("\n")):
-        if needle in line:
-            return manuscript.body_line + offset
-    return manuscript.body_line
-
-
-def _images(manuscript: Manuscript, body_html: str) -> tuple[Image, ...]:
+def _images(manuscript: Manuscript, body_html: str) -> tuple[list[Image], list[Problem]]:
     fetcher = Fetcher.of(manuscript.folder)
     found: dict[str, Image] = {}
     problems = []
+    where = 0
     for src, alt in images(body_html):
-        line = source_line(manuscript, src)
+        line = source_line(manuscript, src, where)
+        where = line - manuscript.body_line
         if not alt.strip():
             problems.append(
                 Problem(manuscript.label, line, f"image '{src}' has no text alternative; write ![what it shows]({src})")
@@ -74,12 +75,17 @@ def _images(manuscript: Manuscript, body_html: str) -> tuple[Image, ...]:
         if src in found:
             continue
         try:
-            found[src] = Image(src, fetcher.resolve((manuscript.folder / src).resolve().as_uri()))
+            url = src if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", src) else (manuscript.folder / src).resolve().as_uri()
+            path = fetcher.resolve(url, shown=src)
         except RefusedResourceError as exc:
             problems.append(Problem(manuscript.label, line, f"image {exc}"))
-    if problems:
-        raise ManuscriptError(problems)
-    return tuple(found.values())
+            continue
+        fmt, why = image_problem(path)
+        if fmt is None:
+            problems.append(Problem(manuscript.label, line, f"image '{src}' {why}"))
+        else:
+            found[src] = Image(src, path, fmt)
+    return list(found.values()), problems
 
 
 @dataclass(frozen=True)
@@ -105,7 +111,11 @@ class Document:
         if paper not in PAPER_SIZES:
             raise UsageError(f"paper size {paper!r} is not one of {', '.join(PAPER_SIZES)}")
         body = render_body(manuscript)
-        return cls(manuscript, body, source_date(manuscript, environ), styles, _images(manuscript, body), paper)
+        found, problems = _images(manuscript, body)
+        problems = body_problems(manuscript, body) + problems
+        if problems:
+            raise ManuscriptError(problems)
+        return cls(manuscript, body, source_date(manuscript, environ), styles, tuple(found), paper)
 
     @cached_property
     def attribution(self) -> Attribution:

@@ -6,8 +6,11 @@ traceback; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
 
 @dataclass(frozen=True, order=True)
@@ -17,6 +20,10 @@ class Problem:
     path: str
     line: int
     message: str
+
+    def __post_init__(self) -> None:
+        # One problem, one line: values quoted in a message may hold line breaks.
+        object.__setattr__(self, "message", _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], self.message))
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}"

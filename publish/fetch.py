@@ -47,24 +47,28 @@ class Fetcher:
     def of(cls, *roots: Path) -> Fetcher:
         return cls(tuple(r.resolve() for r in roots))
 
-    def resolve(self, url: str) -> Path:
-        """The local file a URL names, if it lies under an allowed folder."""
+    def resolve(self, url: str, shown: str | None = None) -> Path:
+        """The local file a URL names, if it lies under an allowed folder.
+
+        ``shown`` is how messages name the reference (as the manuscript wrote it).
+        """
+        name = shown if shown is not None else url
         parts = urlsplit(url)
         if parts.scheme not in ("file", ""):
             raise RefusedResourceError(
-                f"'{url}': only local files beside the manuscript are allowed, not {parts.scheme}:"
+                f"'{name}': only local files beside the manuscript are allowed, not {parts.scheme}:"
             )
         if parts.netloc not in ("", "localhost"):
-            raise RefusedResourceError(f"'{url}': remote file hosts are not allowed")
+            raise RefusedResourceError(f"'{name}': remote file hosts are not allowed")
         path = Path(unquote(parts.path)).resolve()
         if not any(path.is_relative_to(root) for root in self.roots):
-            raise RefusedResourceError(f"'{url}': outside the manuscript and styles folders")
+            raise RefusedResourceError(f"'{name}': outside the manuscript and styles folders")
         if not path.is_file():
-            raise RefusedResourceError(f"'{url}': no such file")
+            raise RefusedResourceError(f"'{name}': no such file")
         size = path.stat().st_size
         if size > MAX_RESOURCE_BYTES:
             raise RefusedResourceError(
-                f"'{url}': {size / 2**20:.1f} MiB is over the {MAX_RESOURCE_BYTES // 2**20} MiB cap"
+                f"'{name}': {size / 2**20:.1f} MiB is over the {MAX_RESOURCE_BYTES // 2**20} MiB cap"
             )
         return path
 

@@ -20,7 +20,7 @@ FOLDER = "republish"
 
 def image_names(document: Document) -> dict[str, str]:
     """Where each of the body's images goes, relative to article.html."""
-    return {image.src: f"images/{n:03d}-{Path(image.src).name}" for n, image in enumerate(document.images, start=1)}
+    return {image.src: f"images/{n:03d}{image.extension}" for n, image in enumerate(document.images, start=1)}
 
 
 def article_fragment(document: Document) -> str:

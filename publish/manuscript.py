@@ -531,6 +531,9 @@ def load(path: Path, *, display: str | None = None) -> Manuscript:
         )
     try:
         root = yaml.compose(front, Loader=yaml.SafeLoader)
+    except RecursionError:
+        reader.problem(1, "front matter: nested too deeply to read; the fields are text, lists and mappings")
+        raise ManuscriptError(reader.problems) from None
     except yaml.MarkedYAMLError as exc:
         # The context mark is where the broken construct starts, which is
         # where the mistake usually is; the problem mark is where YAML noticed.

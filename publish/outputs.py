@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -93,6 +94,16 @@ def move_into(stage: Path, out_dir: Path) -> list[Path]:
     ``republish/`` is swapped as a whole so no stale file survives in it.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
+    # Ctrl-C or SIGTERM now would leave DIR half old, half new: hold them until
+    # every file is in place; they take effect as soon as the move is done.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        return _move(stage, out_dir)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _move(stage: Path, out_dir: Path) -> list[Path]:
     entries = sorted(stage.iterdir())
     _normalise(p for entry in entries for p in [entry, *(entry.rglob("*") if entry.is_dir() else [])])
     moved: list[Path] = []

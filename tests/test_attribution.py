@@ -287,7 +287,7 @@ def test_kit_attribution_files(editions: dict[str, Path], article: Attribution) 
 
 def test_rich_kit_copies_its_image(rich_editions: dict[str, Path]) -> None:
     kit = rich_editions["html"].parent / "republish"
-    assert (kit / "images" / "001-figure.png").read_bytes() == (RICH.parent / "figure.png").read_bytes()
+    assert (kit / "images" / "001.png").read_bytes() == (RICH.parent / "figure.png").read_bytes()
 
 
 def test_element_texts_helper_sees_the_notice(editions: dict[str, Path]) -> None:

@@ -181,7 +181,7 @@ def test_templates_escape_manuscript_text(tmp_path: Path) -> None:
     assert root.xpath("//b | //script[not(@type='application/ld+json')]") == []
     raw = html.read_text(encoding="utf-8")
     assert "&lt;script&gt;x()&lt;/script&gt;" in raw
-    assert "<\\/script>" in raw  # inside the JSON-LD block, "</" cannot close it
+    assert "\\u003c/script>" in raw  # inside the JSON-LD block, "</script>" cannot close it
     title_page = Epub.open(epub).document("EPUB/titlepage.xhtml")
     assert title_page.xpath("//x:b | //x:script", namespaces=NS) == []
 

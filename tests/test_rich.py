@@ -45,9 +45,9 @@ def test_epub_notes_are_linked_both_ways_and_the_image_is_packaged(rich_editions
         back = note.xpath(".//x:a[@role='doc-backlink']/@href", namespaces=NS)
         assert back == [f"#{ref.get('id')}"]
     images = article.xpath("//x:img", namespaces=NS)
-    assert [(img.get("alt"), img.get("src")) for img in images] == [(ALT, "images/001-figure.png")]
-    assert "EPUB/images/001-figure.png" in epub.files
-    manifest = epub.opf.xpath("//opf:item[@href='images/001-figure.png']/@media-type", namespaces=NS)
+    assert [(img.get("alt"), img.get("src")) for img in images] == [(ALT, "images/001.png")]
+    assert "EPUB/images/001.png" in epub.files
+    manifest = epub.opf.xpath("//opf:item[@href='images/001.png']/@media-type", namespaces=NS)
     assert manifest == ["image/png"]
 
 

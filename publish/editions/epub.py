@@ -122,7 +122,7 @@ def _book(document: Document) -> epub.EpubBook:
 
     sources = {}
     for number, image in enumerate(document.images, start=1):
-        name = f"images/{number:03d}-{Path(image.src).name}"
+        name = f"images/{number:03d}{image.extension}"  # never the manuscript's own file name
         sources[image.src] = name
         book.add_item(
             epub.EpubItem(

@@ -1,0 +1,151 @@
+"""Nothing fails silently, nothing is lost, and the loader cannot be crashed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ARTICLE
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from publish.build import build
+from publish.errors import ManuscriptError, RenderError
+from publish.manuscript import load
+
+FIELDS = ["identifier", "title", "subtitle", "author", "language", "date", "notice", "licence", "edition", "source"]
+SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=30), st.dates()
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from([*FIELDS, "name", "id", "value", "date"]) | st.text(max_size=8), inner, max_size=5
+        )
+    ),
+    max_leaves=12,
+)
+
+
+def _attempt(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "case.md"
+    path.write_text(text, encoding="utf-8")
+    try:
+        load(path, display="case.md")
+    except ManuscriptError as exc:
+        assert exc.problems
+        for problem in exc.problems:
+            assert problem.path == "case.md"
+            assert problem.line >= 1
+            assert "\n" not in problem.message
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    front=st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=10), VALUES, max_size=10),
+    body=st.text(max_size=200),
+)
+def test_loader_raises_only_its_own_error_for_any_front_matter(
+    tmp_path: Path, front: dict[str, object], body: str
+) -> None:
+    _attempt(tmp_path, "---\n" + yaml.safe_dump(front, allow_unicode=True) + "---\n" + body)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(front=st.text(max_size=300))
+def test_loader_survives_any_text_between_the_fences(tmp_path: Path, front: str) -> None:
+    _attempt(tmp_path, f"---\n{front}\n---\nBody.\n")
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(field=st.sampled_from(FIELDS), value=VALUES)
+def test_loader_survives_any_value_in_a_real_manuscript(tmp_path: Path, field: str, value: object) -> None:
+    text = ARTICLE.read_text(encoding="utf-8")
+    head, body = text.split("\n---\n", 1)
+    data = yaml.safe_load(head.removeprefix("---\n"))
+    data[field] = value
+    _attempt(tmp_path, "---\n" + yaml.safe_dump(data, allow_unicode=True) + "---\n" + body)
+
+
+# -- nothing fails silently ------------------------------------------------------
+
+
+def test_a_weasyprint_warning_fails_the_build(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "manuscript").mkdir(parents=True)
+    shutil.copy(ARTICLE, project / "manuscript" / "article.md")
+    (project / "styles" / "css").mkdir(parents=True)
+    (project / "styles" / "css" / "print.css").write_text("p { colour: red; }\n")
+    with pytest.raises(RenderError, match=r"WeasyPrint reported problems:\n  Ignored `colour: red`"):
+        build(project / "manuscript" / "article.md", tmp_path / "out", formats=("pdf",), environ={})
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_ebooklib_write_failure_fails_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import publish.editions.epub as epub_module
+
+    monkeypatch.setattr(epub_module.epub, "write_epub", lambda *args, **kwargs: False)
+    with pytest.raises(RenderError, match="write_epub returned False"):
+        build(ARTICLE, tmp_path / "out", formats=("epub",), environ={})
+
+    def broken(*args: object, **kwargs: object) -> bool:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(epub_module.epub, "write_epub", broken)
+    with pytest.raises(RenderError, match="No space left on device"):
+        build(ARTICLE, tmp_path / "out", formats=("epub",), environ={})
+    assert not (tmp_path / "out").exists()
+
+
+# -- nothing is lost ---------------------------------------------------------------
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_an_interrupted_build_leaves_dist_as_it_was(signum: int, tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    build(ARTICLE, out, formats=("html",), environ={})
+    before = snapshot(out)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "publish", "build", str(ARTICLE), "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not list(tmp_path.glob(".dist.staging-*")):  # the editions are being written now
+        assert process.poll() is None, "the build ended before it could be interrupted"
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr
+    assert "Traceback" not in stderr
+    assert snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"], "no staging folder or partial file left"
+
+
+def test_a_failed_build_keeps_every_previous_file(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    build(ARTICLE, out, environ={})
+    (out / "notes.txt").write_text("mine")
+    before = snapshot(out)
+    broken = tmp_path / "broken.md"
+    broken.write_text(ARTICLE.read_text(encoding="utf-8").replace("licence:\n  id:", "licence:\n  idd:"))
+    with pytest.raises(ManuscriptError):
+        build(broken, out, environ={})
+    assert snapshot(out) == before
+    os.chmod(out, 0o755)
