@@ -12,6 +12,7 @@ from publish.body import pandoc_version
 from publish.document import Document
 from publish.editions import FORMATS, builder
 from publish.environment import tool_versions
+from publish.errors import RenderError, UsageError
 from publish.kit import build_kit
 from publish.manuscript import load
 from publish.outputs import MANIFEST, after_build, digest, move_into, staging, write_manifest, write_sums
@@ -58,14 +59,19 @@ def build(
     environ: Mapping[str, str] | None = None,
 ) -> BuildResult:
     """Build the editions of one manuscript into ``out_dir``, all or nothing."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {out_dir}: is a file, not a folder")
     manuscript = load(manuscript_path, display=display)
     document = Document.prepare(manuscript, Styles.for_manuscript(manuscript.folder, styles), environ, paper=paper)
-    with staging(out_dir) as stage:
-        for fmt in formats:
-            builder(fmt)(document, stage)
-        build_kit(document, stage)
-        files = after_build(stage, out_dir, manuscript.slug)
-        files[MANIFEST] = write_manifest(stage, manifest(document, formats, files))
-        write_sums(stage, files)
-        outputs = move_into(stage, out_dir)
+    try:
+        with staging(out_dir) as stage:
+            for fmt in formats:
+                builder(fmt)(document, stage)
+            build_kit(document, stage)
+            files = after_build(stage, out_dir, manuscript.slug)
+            files[MANIFEST] = write_manifest(stage, manifest(document, formats, files))
+            write_sums(stage, files)
+            outputs = move_into(stage, out_dir)
+    except OSError as exc:  # a full disk, a read-only folder: the previous files stay
+        raise RenderError(f"cannot write the editions to {out_dir}: {exc.strerror or exc}") from exc
     return BuildResult(document, tuple(outputs))

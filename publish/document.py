@@ -16,7 +16,7 @@ from publish.attribution import Attribution
 from publish.body import render_body
 from publish.errors import ManuscriptError, Problem, UsageError
 from publish.fetch import Fetcher, RefusedResourceError
-from publish.fragment import images
+from publish.fragment import MAX_DEPTH, TooDeepError, check_depth, images
 from publish.manuscript import Manuscript
 from publish.sanitize import EXTENSIONS, IMAGE_FORMATS, body_problems, image_problem, source_line
 from publish.styles import Styles
@@ -111,6 +111,14 @@ class Document:
         if paper not in PAPER_SIZES:
             raise UsageError(f"paper size {paper!r} is not one of {', '.join(PAPER_SIZES)}")
         body = render_body(manuscript)
+        try:
+            check_depth(body)
+        except TooDeepError:
+            raise ManuscriptError.single(
+                manuscript.label,
+                manuscript.body_line,
+                f"body: quotes and lists nest more than {MAX_DEPTH} levels deep; flatten them",
+            ) from None
         found, problems = _images(manuscript, body)
         problems = body_problems(manuscript, body) + problems
         if problems:

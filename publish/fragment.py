@@ -24,12 +24,28 @@ EPUB = "http://www.idpf.org/2007/ops"
 BACKLINK = "↑"  # Literata has no U+21A9, pandoc's default
 
 
+MAX_DEPTH = 200
+
+
+class TooDeepError(Exception):
+    """The body nests blocks deeper than any edition can carry."""
+
+
 def _parse(fragment: str, *, namespaced: bool) -> etree._Element:
     ns = f' xmlns="{XHTML}" xmlns:epub="{EPUB}"' if namespaced else ""
     try:
         return etree.fromstring(f"<div{ns}>{fragment}</div>")
-    except etree.XMLSyntaxError as exc:  # pragma: no cover - pandoc output is well-formed
+    except etree.XMLSyntaxError as exc:
+        if "depth" in str(exc).lower():
+            raise TooDeepError from exc
         raise RenderError(f"the body fragment from pandoc is not well-formed: {exc}") from exc
+
+
+def check_depth(fragment: str) -> None:
+    """Raise TooDeepError past MAX_DEPTH levels: reading systems and libxml2 give up near 256."""
+    root = _parse(fragment, namespaced=False)
+    if any(sum(1 for _ in el.iterancestors()) > MAX_DEPTH for el in root.iter()):
+        raise TooDeepError
 
 
 def _inner(wrapper: etree._Element, method: str) -> str:

@@ -497,17 +497,23 @@ def _decode(path: str, data: bytes) -> str:
 
 def read_text(path: Path, display: str) -> str:
     """The manuscript's text, with every file-level problem as a ManuscriptError."""
+    cap = MAX_MANUSCRIPT_BYTES // 2**20
     try:
         size = path.stat().st_size
         if path.is_dir():
             raise ManuscriptError.single(display, 1, "is a folder; name the manuscript's .md file")
+        if not path.is_file():
+            raise ManuscriptError.single(
+                display, 1, "is not a regular file (a device, pipe or socket); name a .md file"
+            )
         if size > MAX_MANUSCRIPT_BYTES:
             raise ManuscriptError.single(
-                display,
-                1,
-                f"is {size / 2**20:.1f} MiB; a manuscript may be at most {MAX_MANUSCRIPT_BYTES // 2**20} MiB",
+                display, 1, f"is {size / 2**20:.1f} MiB; a manuscript may be at most {cap} MiB"
             )
-        data = path.read_bytes()
+        with path.open("rb") as stream:
+            data = stream.read(MAX_MANUSCRIPT_BYTES + 1)  # the file may have grown since stat()
+        if len(data) > MAX_MANUSCRIPT_BYTES:
+            raise ManuscriptError.single(display, 1, f"is over {cap} MiB; a manuscript may be at most {cap} MiB")
     except FileNotFoundError:
         raise ManuscriptError.single(display, 1, "no such file; check the path") from None
     except OSError as exc:

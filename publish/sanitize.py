@@ -96,6 +96,8 @@ def body_problems(manuscript: Manuscript, fragment: str) -> list[Problem]:
             continue
         for key, raw in el.attrib.items():
             name, value = str(key), str(raw)
+            if name == "id" and value.startswith("edition-"):
+                refuse(f"#{value}", f"id '{value}': ids starting with edition- belong to the editions' own parts")
             if name.startswith("on"):
                 refuse(f"{name}=", f"attribute {name}: event handlers are not allowed in the body")
             elif name == "style":

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.sandbox
 
 from publish.defaults import default_styles
 from publish.errors import ToolError
@@ -72,7 +73,9 @@ class Styles:
 
     @cached_property
     def environment(self) -> jinja2.Environment:
-        environment = jinja2.Environment(
+        # Sandboxed: templates format data, and a styles folder that came with a
+        # manuscript must not be able to run code through them.
+        environment = jinja2.sandbox.SandboxedEnvironment(
             loader=jinja2.FileSystemLoader([str(f / "templates") for f in self.folders]),
             # HTML and XHTML are escaped; plain-text and Markdown kit files are not.
             autoescape=lambda name: name is None or not name.endswith((".txt.j2", ".md.j2")),

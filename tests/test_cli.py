@@ -106,11 +106,18 @@ def test_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
 def test_help_is_complete() -> None:
     top = publish("--help")
     assert top.returncode == 0
-    assert "build" in top.stdout
+    for command in ("build", "check", "attribution"):
+        assert command in top.stdout
     build = publish("build", "--help")
     assert build.returncode == 0
-    for option in ("MANUSCRIPT", "--out", "--only", "--styles", "--quiet", "Exit codes"):
+    for option in ("MANUSCRIPT", "--out", "--only", "--paper", "--styles", "--quiet", "Exit codes"):
         assert option in build.stdout
+    check = publish("check", "--help")
+    for option in ("FILE", "--manuscript", "Exit codes: 0 complete, 1 incomplete or inconsistent, 2 unreadable"):
+        assert option in check.stdout
+    attribution = publish("attribution", "--help")
+    for option in ("MANUSCRIPT", "--format", "text", "html", "markdown", "Exit codes"):
+        assert option in attribution.stdout
 
 
 def test_console_script_is_installed() -> None:

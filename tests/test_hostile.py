@@ -265,3 +265,38 @@ def test_the_scan_catches_active_content(tmp_path: Path) -> None:
         "b.md: <script",
         "c.html: <script>",
     ]
+
+
+def test_attacks_beyond_the_fixture_folder(tmp_path: Path) -> None:
+    head = (HOSTILE / "video.md").read_text(encoding="utf-8").split("---\n\n")[0] + "---\n\n"
+    deep = tmp_path / "deep.md"
+    deep.write_text(head + ">" * 5000 + " deep\n", encoding="utf-8")
+    reserved = tmp_path / "reserved.md"
+    reserved.write_text(head + "# Colophon {#edition-colophon}\n\nText.\n", encoding="utf-8")
+    for manuscript, expected in (
+        (deep, f"{deep}:13: body: quotes and lists nest more than 200 levels deep; flatten them"),
+        (
+            reserved,
+            f"{reserved}:14: id 'edition-colophon': ids starting with edition- belong to the editions' own parts",
+        ),
+        (Path("/dev/zero"), "/dev/zero:1: is not a regular file (a device, pipe or socket); name a .md file"),
+    ):
+        done = publish("build", manuscript, "--out", tmp_path / "out")
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.splitlines() == [expected]
+    not_a_folder = tmp_path / "file.txt"
+    not_a_folder.write_text("x")
+    done = publish("build", ARTICLE, "--out", not_a_folder)
+    assert (done.returncode, done.stderr.strip()) == (2, f"error: --out {not_a_folder}: is a file, not a folder")
+
+
+def test_templates_beside_a_manuscript_cannot_run_code(tmp_path: Path) -> None:
+    (tmp_path / "manuscript").mkdir()
+    shutil.copy(ARTICLE, tmp_path / "manuscript" / "article.md")
+    templates = tmp_path / "styles" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "html.html.j2").write_text("{{ ''.__class__.__mro__[1].__subclasses__() }}")
+    done = publish("build", "--only", "html", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "unsafe" in done.stderr or "access to attribute" in done.stderr, done.stderr
+    assert not (tmp_path / "dist").exists()
