@@ -1,4 +1,4 @@
-"""Sessions: build the editions, test, lint, validate, preview. `nox -l` lists them."""
+"""Sessions: build, test, lint, validate, reproduce, bench, release. `nox -l` lists them."""
 
 from __future__ import annotations
 
@@ -76,6 +76,13 @@ def reproduce(session: nox.Session) -> None:
     """Build twice under different conditions and compare every byte; show any difference."""
     _install(session, "test")
     session.run("python", "tests/tools/reproduce.py", str(ROOT))
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Time publish build against pandoc alone, alternating runs, medians and ratios."""
+    _install(session, "test")
+    session.run("python", "tests/tools/bench.py", *session.posargs)
 
 
 @nox.session(default=False)

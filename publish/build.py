@@ -1,51 +1,171 @@
-"""One build: load the manuscript once, render every edition asked for, then
-write the kit, the manifest and the checksums, and move it all into place."""
+"""One build: load the manuscript once, render each edition asked for (or
+take it from the cache), then write the kit, the manifest and the checksums,
+and move it all into place.
+
+The work that is not cached, in order of cost: WeasyPrint's layout (in the
+PDF worker, when the CLI started one), pandoc (once), the EPUB, the HTML.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import base64
+import hashlib
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from publish.body import pandoc_version
-from publish.document import Document
-from publish.editions import FORMATS, builder
+from publish.cache import Cache, code_fingerprint, file_digests, fingerprint
 from publish.environment import tool_versions
-from publish.errors import RenderError, UsageError
-from publish.kit import build_kit
-from publish.manuscript import load
+from publish.errors import ManuscriptError, Problem, RenderError, UsageError
+from publish.manuscript import Manuscript, load
+from publish.options import FORMATS
 from publish.outputs import MANIFEST, after_build, digest, move_into, staging, write_manifest, write_sums
 from publish.styles import Styles
 
+if TYPE_CHECKING:
+    from publish.document import Document, Image
+    from publish.worker import PdfWorker
+
 MANIFEST_VERSION = 1
+Progress = Callable[[str, float, bool], None]
+"""(what was finished, seconds it took, whether it came from the cache)."""
 
 
 @dataclass(frozen=True)
 class BuildResult:
-    document: Document
     outputs: tuple[Path, ...]
+    cached: tuple[str, ...]  # the parts taken from the cache
 
 
-def manifest(document: Document, formats: Sequence[str], outputs: Mapping[str, Path]) -> dict[str, Any]:
+def manifest(
+    m: Manuscript,
+    styles: Styles,
+    images: Sequence[tuple[str, Path]],
+    source: dict[str, Any],
+    tools: Mapping[str, str],
+    outputs: Mapping[str, Path],
+) -> dict[str, Any]:
     """What went in, with what tools, and what came out: enough to rebuild and compare."""
-    m = document.manuscript
     inputs = {f"manuscript/{m.path.name}": digest(m.path)}
-    for image in document.images:
-        inputs[f"manuscript/{image.src}"] = digest(image.path)
-    for relative, path in document.styles.files().items():
+    for src, path in images:
+        inputs[f"manuscript/{src}"] = digest(path)
+    for relative, path in styles.files().items():
         inputs[f"styles/{relative}"] = digest(path)
     return {
         "manifest_version": MANIFEST_VERSION,
         "slug": m.slug,
         "identifier": m.identifier,
-        "source_date": document.source_date.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "source_date_epoch": int(document.source_date.timestamp()),
-        "options": {"formats": list(formats), "paper": document.paper},
+        **source,
         "inputs": inputs,
-        "tools": tool_versions(pandoc_version()),
+        "tools": dict(tools),
         "outputs": {name: digest(path) for name, path in outputs.items()},
     }
+
+
+class _Job:
+    """The state of one build: the manuscript, and the body once it is known."""
+
+    def __init__(
+        self, manuscript: Manuscript, styles: Styles, environ: Mapping[str, str] | None, paper: str, cache: Cache | None
+    ) -> None:
+        from publish.dates import source_date
+
+        self.manuscript = manuscript
+        self.styles = styles
+        self.paper = paper
+        self.cache = cache
+        self.date = source_date(manuscript, environ)
+        self.document: Document | None = None
+        self.base = fingerprint(code_fingerprint(), json.dumps(tool_versions(""), sort_keys=True))
+        self.body_key = fingerprint(self.base, "body", manuscript.body)
+        self.entry = self._body()
+        self.images = self._images()
+        self.inputs = fingerprint(
+            self.body_key,
+            hashlib.sha256(manuscript.path.read_bytes()).hexdigest(),  # the front matter too
+            manuscript.slug,
+            self.date.isoformat(),
+            *file_digests(self.styles.files().items()),
+            *file_digests((i["src"], Path(i["path"])) for i in self.images),
+        )
+
+    def _body(self) -> dict[str, Any]:
+        """pandoc's body and the images it shows: from the cache, or made now."""
+        if self.cache is not None:
+            entry = self.cache.get_json(self.body_key)
+            if isinstance(entry, dict) and {"body", "pandoc", "images"} <= set(entry):
+                return entry
+        from publish.body import pandoc_version
+        from publish.document import Document
+
+        self.document = Document.prepare(self.manuscript, self.styles, date=self.date, paper=self.paper)
+        entry = {
+            "body": self.document.body_html,
+            "pandoc": pandoc_version(),
+            "images": [
+                {"src": i.src, "format": i.format, "sha256": hashlib.sha256(i.path.read_bytes()).hexdigest()}
+                for i in self.document.images
+            ],
+        }
+        if self.cache is not None:
+            self.cache.put_json(self.body_key, entry)
+        return entry
+
+    def _images(self) -> list[dict[str, Any]]:
+        """The images again, checked anew if a file changed since the body was cached."""
+        if self.document is not None:
+            return [{"src": i.src, "path": str(i.path), "format": i.format} for i in self.document.images]
+        from publish.fetch import Fetcher, RefusedResourceError
+
+        fetcher = Fetcher.of(self.manuscript.folder)
+        found, problems = [], []
+        for image in self.entry["images"]:
+            src = image["src"]
+            try:
+                path = fetcher.resolve((self.manuscript.folder / src).resolve().as_uri(), shown=src)
+            except RefusedResourceError as exc:
+                problems.append(Problem(self.manuscript.label, self.manuscript.body_line, f"image {exc}"))
+                continue
+            fmt = image["format"]
+            if hashlib.sha256(path.read_bytes()).hexdigest() != image["sha256"]:
+                from publish.sanitize import image_problem, source_line
+
+                fmt, why = image_problem(path)
+                if fmt is None:
+                    line = source_line(self.manuscript, src)
+                    problems.append(Problem(self.manuscript.label, line, f"image '{src}' {why}"))
+                    continue
+            found.append({"src": src, "path": str(path), "format": fmt})
+        if problems:
+            raise ManuscriptError(problems)
+        return found
+
+    def key(self, part: str) -> str:
+        options = self.paper if part == "pdf" else ""
+        return fingerprint(self.base, part, self.inputs, options)
+
+    def full_document(self) -> Document:
+        """The document the builders need, without running pandoc again."""
+        if self.document is None:
+            from publish.document import Document, Image
+
+            images: tuple[Image, ...] = tuple(Image(i["src"], Path(i["path"]), i["format"]) for i in self.images)
+            self.document = Document(self.manuscript, self.entry["body"], self.date, self.styles, images, self.paper)
+        return self.document
+
+    @property
+    def source(self) -> dict[str, Any]:
+        return {
+            "source_date": self.date.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "source_date_epoch": int(self.date.timestamp()),
+        }
+
+
+def _quiet(part: str, seconds: float, cached: bool) -> None:
+    pass
 
 
 def build(
@@ -57,21 +177,114 @@ def build(
     paper: str = "a4",
     display: str | None = None,
     environ: Mapping[str, str] | None = None,
+    cache: Cache | None = None,
+    worker: PdfWorker | None = None,
+    progress: Progress = _quiet,
 ) -> BuildResult:
-    """Build the editions of one manuscript into ``out_dir``, all or nothing."""
+    """Build the editions of one manuscript into ``out_dir``, all or nothing.
+
+    ``cache`` reuses finished work; ``worker``, a PdfWorker started early,
+    lays out the PDF in parallel. Without them the build is serial and clean.
+    """
+    try:
+        return _build(manuscript_path, out_dir, formats, styles, paper, display, environ, cache, worker, progress)
+    finally:
+        if worker is not None:
+            worker.cancel()  # a no-op once its result is in
+
+
+def _build(
+    manuscript_path: Path,
+    out_dir: Path,
+    formats: Sequence[str],
+    styles: Path | None,
+    paper: str,
+    display: str | None,
+    environ: Mapping[str, str] | None,
+    cache: Cache | None,
+    worker: PdfWorker | None,
+    progress: Progress,
+) -> BuildResult:
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"--out {out_dir}: is a file, not a folder")
     manuscript = load(manuscript_path, display=display)
-    document = Document.prepare(manuscript, Styles.for_manuscript(manuscript.folder, styles), environ, paper=paper)
+    stack = Styles.for_manuscript(manuscript.folder, styles)
+    if cache is not None and out_dir.resolve() in (cache.root.resolve(), *cache.root.resolve().parents):
+        raise UsageError(f"the cache {cache.root} is inside the output folder {out_dir}; put it elsewhere")
+    job = _Job(manuscript, stack, environ, paper, cache)
+    cached: list[str] = []
     try:
         with staging(out_dir) as stage:
-            for fmt in formats:
-                builder(fmt)(document, stage)
-            build_kit(document, stage)
+            parts = [fmt for fmt in ("pdf", "epub", "html") if fmt in formats] + ["kit"]
+            pending = None
+            for part in parts:
+                started = time.perf_counter()
+                if _from_cache(job, part, stage):
+                    cached.append(part)
+                    progress(part, time.perf_counter() - started, True)
+                    if part == "pdf" and worker is not None:
+                        worker.cancel()
+                elif part == "pdf" and worker is not None:
+                    from publish.editions.printjob import prepare
+
+                    worker.submit(prepare(job.full_document(), stage))  # laid out while the rest is written
+                    pending = started
+                else:
+                    _make(job, part, stage)
+                    progress(part, time.perf_counter() - started, False)
+            if pending is not None and worker is not None:
+                worker.result()
+                _store(job, "pdf", stage)
+                progress("pdf", time.perf_counter() - pending, False)
             files = after_build(stage, out_dir, manuscript.slug)
-            files[MANIFEST] = write_manifest(stage, manifest(document, formats, files))
+            tools = tool_versions(job.entry["pandoc"])
+            images = [(i["src"], Path(i["path"])) for i in job.images]
+            content = manifest(manuscript, stack, images, job.source, tools, files)
+            content["options"] = {"formats": [f for f in FORMATS if f in formats], "paper": paper}
+            files[MANIFEST] = write_manifest(stage, content)
             write_sums(stage, files)
             outputs = move_into(stage, out_dir)
     except OSError as exc:  # a full disk, a read-only folder: the previous files stay
         raise RenderError(f"cannot write the editions to {out_dir}: {exc.strerror or exc}") from exc
-    return BuildResult(document, tuple(outputs))
+    return BuildResult(tuple(outputs), tuple(cached))
+
+
+def _names(job: _Job, part: str) -> list[str]:
+    if part == "kit":
+        from publish.kit import kit_names
+
+        return kit_names(job.images)
+    return [f"{job.manuscript.slug}.{part}"]
+
+
+def _from_cache(job: _Job, part: str, stage: Path) -> bool:
+    """Write a part from the cache; False if it is not there."""
+    if job.cache is None:
+        return False
+    entry = job.cache.get_json(job.key(part))
+    if not isinstance(entry, dict) or sorted(entry) != sorted(_names(job, part)):
+        return False
+    for name, encoded in entry.items():
+        target = stage / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(base64.b64decode(encoded))
+    return True
+
+
+def _make(job: _Job, part: str, stage: Path) -> None:
+    if part == "kit":
+        from publish.kit import build_kit
+
+        build_kit(job.full_document(), stage)
+    else:
+        from publish.editions import builder
+
+        builder(part)(job.full_document(), stage)
+    _store(job, part, stage)
+
+
+def _store(job: _Job, part: str, stage: Path) -> None:
+    if job.cache is None:
+        return
+    files = {name: base64.b64encode((stage / name).read_bytes()).decode("ascii") for name in _names(job, part)}
+    job.cache.put_json(job.key(part), files)

@@ -12,18 +12,24 @@ import argparse
 import os
 import signal
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from publish import __version__
-from publish.attribution import Attribution
 from publish.defaults import default_manuscript
-from publish.document import PAPER_SIZES
-from publish.editions import FORMATS
 from publish.errors import PublishError
-from publish.manuscript import Manuscript, load
-from publish.styles import Styles
+from publish.options import FORMATS, PAPER_SIZES
+
+if TYPE_CHECKING:
+    from publish.manuscript import Manuscript
+    from publish.worker import PdfWorker
+
+# Heavy modules are imported inside the commands that need them: `publish build`
+# starts the PDF worker before anything slow is imported, and a cached rebuild
+# never imports pandoc, jinja2, lxml or WeasyPrint at all.
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -89,7 +95,21 @@ def _parser() -> argparse.ArgumentParser:
         default="a4",
         help="page size of the PDF edition (default: a4)",
     )
-    build.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    build.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="build everything afresh, without reading or writing the cache",
+    )
+    build.add_argument(
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help="where finished work is kept between builds (default: $PUBLISH_CACHE_DIR, else "
+        "$XDG_CACHE_HOME/publish, else ~/.cache/publish); it never changes an output byte",
+    )
+    build.add_argument(
+        "-q", "--quiet", action="store_true", help="print nothing on success (builds over 2 s show progress)"
+    )
 
     check = commands.add_parser(
         "check",
@@ -131,31 +151,100 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def _build(args: argparse.Namespace) -> int:
+PROGRESS_AFTER = 2.0  # seconds: shorter builds just print what they wrote
+
+
+class _Progress:
+    """Each part of a long build as it finishes, with its time, on stderr.
+
+    Nothing is shown for the first PROGRESS_AFTER seconds; from then on, the
+    parts finished so far and each one after it, as it finishes.
+    """
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.pending: list[str] = []
+        self.live = False
+        self.lock = threading.Lock()
+        self.timer = threading.Timer(PROGRESS_AFTER, self._go_live)
+        self.timer.daemon = True
+        if not quiet:
+            self.timer.start()
+
+    def _go_live(self) -> None:
+        with self.lock:
+            self.live = True
+            for line in self.pending:
+                print(line, file=sys.stderr, flush=True)
+            self.pending.clear()
+
+    def __call__(self, part: str, seconds: float, cached: bool) -> None:
+        if self.quiet:
+            return
+        line = f"  {part:<5} {'from the cache' if cached else f'{seconds:.2f} s'}"
+        with self.lock:
+            if self.live:
+                print(line, file=sys.stderr, flush=True)
+            else:
+                self.pending.append(line)
+
+    def close(self) -> None:
+        self.timer.cancel()
+
+
+def _build(args: argparse.Namespace, worker: PdfWorker | None) -> int:
+    started = time.perf_counter()
+    if worker is None and "pdf" in args.only and os.name == "posix":
+        from publish.worker import PdfWorker
+
+        worker = PdfWorker()  # imports WeasyPrint on the other core from now on
+    elif worker is not None and "pdf" not in args.only:
+        worker.cancel()
+        worker = None
     from publish.build import build
+    from publish.cache import Cache, default_root
 
     path = args.manuscript if args.manuscript is not None else default_manuscript(Path.cwd())
     display = str(args.manuscript) if args.manuscript is not None else _shown(path)  # as typed
     if args.styles is not None and not args.styles.is_dir():
+        if worker is not None:
+            worker.cancel()
         print(f"publish build: error: --styles {args.styles}: no such folder", file=sys.stderr)
         return EXIT_USAGE
-    started = time.perf_counter()
-    result = build(
-        path, args.out, formats=args.only, styles=args.styles, paper=args.paper, display=display, environ=os.environ
-    )
+    cache = None if args.no_cache else Cache(args.cache_dir or default_root())
+    progress = _Progress(args.quiet)
+    try:
+        result = build(
+            path,
+            args.out,
+            formats=args.only,
+            styles=args.styles,
+            paper=args.paper,
+            display=display,
+            environ=os.environ,
+            cache=cache,
+            worker=worker,
+            progress=progress,
+        )
+    finally:
+        progress.close()
     if not args.quiet:
         for output in result.outputs:
             print(f"wrote {output}")
-        print(f"built {len(result.outputs)} file(s) in {time.perf_counter() - started:.2f} s")
+        reused = f" ({', '.join(result.cached)} from the cache)" if result.cached else ""
+        print(f"built {len(result.outputs)} file(s) in {time.perf_counter() - started:.2f} s{reused}")
     return EXIT_OK
 
 
 def _load(given: Path | None) -> Manuscript:
+    from publish.manuscript import load
+
     path = given if given is not None else default_manuscript(Path.cwd())
     return load(path, display=str(given) if given is not None else _shown(path))
 
 
-def _check(args: argparse.Namespace) -> int:
+def _check(args: argparse.Namespace, worker: PdfWorker | None) -> int:
+    from publish.attribution import Attribution
     from publish.check import UnreadableError, check_file
 
     expected = Attribution.of(_load(args.manuscript)) if args.manuscript is not None else None
@@ -176,7 +265,10 @@ def _check(args: argparse.Namespace) -> int:
     return worst
 
 
-def _attribution(args: argparse.Namespace) -> int:
+def _attribution(args: argparse.Namespace, worker: PdfWorker | None) -> int:
+    from publish.attribution import Attribution
+    from publish.styles import Styles
+
     manuscript = _load(args.manuscript)
     styles = Styles.for_manuscript(manuscript.folder)
     extension = {"text": "txt", "html": "html", "markdown": "md"}[args.format]
@@ -184,18 +276,30 @@ def _attribution(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"build": _build, "check": _check, "attribution": _attribution}
+COMMANDS: dict[str, Callable[[argparse.Namespace, PdfWorker | None], int]] = {
+    "build": _build,
+    "check": _check,
+    "attribution": _attribution,
+}
 
 
 def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # unwinds like Ctrl-C: the staging folder is removed
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, *, worker: PdfWorker | None = None) -> int:
+    """Run one command. ``worker`` is a PdfWorker the entry point started early."""
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        return COMMANDS[args.command](args)
+        args = _parser().parse_args(argv)
+    except SystemExit:
+        if worker is not None:
+            worker.cancel()
+        raise
+    try:
+        if args.command != "build" and worker is not None:
+            worker.cancel()
+        return COMMANDS[args.command](args, worker)
     except PublishError as exc:
         for line in exc.lines():
             print(line, file=sys.stderr)

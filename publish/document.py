@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,33 +13,14 @@ from markupsafe import Markup
 
 from publish.attribution import Attribution
 from publish.body import render_body
+from publish.dates import source_date
 from publish.errors import ManuscriptError, Problem, UsageError
 from publish.fetch import Fetcher, RefusedResourceError
 from publish.fragment import MAX_DEPTH, TooDeepError, check_depth, images
 from publish.manuscript import Manuscript
-from publish.sanitize import EXTENSIONS, IMAGE_FORMATS, body_problems, image_problem, source_line
+from publish.options import EXTENSIONS, IMAGE_FORMATS, PAPER_SIZES
+from publish.sanitize import body_problems, image_problem, source_line
 from publish.styles import Styles
-
-ZIP_EPOCH = 315532800  # 1980-01-01T00:00:00Z, the earliest time a ZIP entry can hold
-PAPER_SIZES = ("a4", "letter")
-
-
-def source_date(manuscript: Manuscript, environ: Mapping[str, str] | None = None) -> dt.datetime:
-    """The one timestamp of a build: SOURCE_DATE_EPOCH, else the edition date.
-
-    Never the clock and never git: an exported source archive must build the
-    same bytes as a checkout.
-    """
-    env = os.environ if environ is None else environ
-    raw = env.get("SOURCE_DATE_EPOCH", "").strip()
-    if raw:
-        if not raw.isdigit():
-            raise UsageError(f"SOURCE_DATE_EPOCH={raw!r} is not a whole number of seconds since 1970")
-        seconds = int(raw)
-        if seconds < ZIP_EPOCH:
-            raise UsageError(f"SOURCE_DATE_EPOCH={raw} is before 1980, which ZIP (and so EPUB) cannot record")
-        return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
-    return dt.datetime.combine(manuscript.edition_date, dt.time(0, 0), tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -104,10 +84,16 @@ class Document:
         cls,
         manuscript: Manuscript,
         styles: Styles,
-        environ: Mapping[str, str] | None = None,
         *,
+        date: dt.datetime | None = None,
         paper: str = "a4",
+        environ: Mapping[str, str] | None = None,
     ) -> Document:
+        """Run pandoc on the body and check everything it refers to.
+
+        ``date`` is the build date; by default SOURCE_DATE_EPOCH from
+        ``environ`` (or the process environment), else the edition date.
+        """
         if paper not in PAPER_SIZES:
             raise UsageError(f"paper size {paper!r} is not one of {', '.join(PAPER_SIZES)}")
         body = render_body(manuscript)
@@ -123,7 +109,8 @@ class Document:
         problems = body_problems(manuscript, body) + problems
         if problems:
             raise ManuscriptError(problems)
-        return cls(manuscript, body, source_date(manuscript, environ), styles, tuple(found), paper)
+        when = date if date is not None else source_date(manuscript, environ)
+        return cls(manuscript, body, when, styles, tuple(found), paper)
 
     @cached_property
     def attribution(self) -> Attribution:

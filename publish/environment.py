@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import platform
+import re
+import sys
 import zlib
-from importlib import metadata
+from pathlib import Path
 
 PACKAGES = (
     "publish",
@@ -34,14 +37,59 @@ PACKAGES = (
 )
 
 
+_DIST_INFO = re.compile(r"(?P<name>[^-]+)-(?P<version>[^-]+)\.dist-info")
+
+
+@functools.cache
+def _installed() -> dict[str, str]:
+    """Installed distributions and versions, read from the .dist-info folder
+    names (``{name}-{version}.dist-info``, as wheels lay them out): one folder
+    listing instead of importlib.metadata's slower search."""
+    found: dict[str, str] = {}
+    for entry in map(Path, sys.path):
+        if not entry.is_dir():
+            continue
+        for child in entry.iterdir():
+            match = _DIST_INFO.fullmatch(child.name)
+            if match:
+                found.setdefault(_normal(match["name"]), match["version"])
+    return found
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def _package(name: str) -> str:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "not installed"
+    version = _installed().get(_normal(name))
+    if version is None:
+        from importlib import metadata  # an egg or a development install
+
+        try:
+            version = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+    return version
+
+
+# The sonames WeasyPrint loads on Linux; find_library (slow: it runs
+# ldconfig) is the fallback for other systems.
+_SONAMES = {
+    "pango-1.0": "libpango-1.0.so.0",
+    "harfbuzz": "libharfbuzz.so.0",
+    "harfbuzz-subset": "libharfbuzz-subset.so.0",
+    "fontconfig": "libfontconfig.so.1",
+    "freetype": "libfreetype.so.6",
+}
 
 
 def _library(name: str) -> ctypes.CDLL | None:
+    soname = _SONAMES.get(name)
+    if soname is not None:
+        try:
+            return ctypes.CDLL(soname)
+        except OSError:
+            pass
     found = ctypes.util.find_library(name)
     if found is None:
         return None
@@ -81,6 +129,7 @@ def _freetype() -> str:
     return f"{major.value}.{minor.value}.{patch.value}"
 
 
+@functools.cache
 def tool_versions(pandoc: str) -> dict[str, str]:
     """Every version the manifest records, keyed by the tool's name."""
     versions = {"python": platform.python_version(), "pandoc": pandoc}
@@ -89,7 +138,7 @@ def tool_versions(pandoc: str) -> dict[str, str]:
         {
             "pango": _string_version("pango-1.0", "pango_version_string"),
             "harfbuzz": _string_version("harfbuzz", "hb_version_string"),
-            "harfbuzz-subset": "present" if ctypes.util.find_library("harfbuzz-subset") else "not found",
+            "harfbuzz-subset": "present" if _library("harfbuzz-subset") else "not found",
             "freetype": _freetype(),
             "fontconfig": _fontconfig(),
             "zlib": zlib.ZLIB_RUNTIME_VERSION,

@@ -10,21 +10,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from publish.document import Document
-from publish.fragment import for_kit
+from publish.options import EXTENSIONS
+
+if TYPE_CHECKING:
+    from publish.document import Document
 
 FOLDER = "republish"
+FILES = ("attribution.txt", "attribution.md", "attribution.html", "article.html")
+
+
+def _image_names(images: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """(src, format) -> where the image goes, relative to article.html."""
+    return {src: f"images/{n:03d}{EXTENSIONS[fmt]}" for n, (src, fmt) in enumerate(images, start=1)}
 
 
 def image_names(document: Document) -> dict[str, str]:
-    """Where each of the body's images goes, relative to article.html."""
-    return {image.src: f"images/{n:03d}{image.extension}" for n, image in enumerate(document.images, start=1)}
+    return _image_names([(image.src, image.format) for image in document.images])
+
+
+def kit_names(images: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Every file the kit writes, relative to DIR."""
+    pictures = _image_names([(i["src"], i["format"]) for i in images])
+    return [f"{FOLDER}/{name}" for name in (*FILES, *pictures.values())]
 
 
 def article_fragment(document: Document) -> str:
     """article.html: also shown, as source, in the HTML edition's republish section."""
+    from publish.fragment import for_kit
+
     body = for_kit(document.body_html, image_names(document))
     return document.styles.render("kit/article.html.j2", **document.context("html", body))
 
@@ -34,7 +51,7 @@ def build_kit(document: Document, out_dir: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     context = document.context("html", "")
     written = []
-    for name in ("attribution.txt", "attribution.md", "attribution.html"):
+    for name in FILES[:3]:
         target = folder / name
         target.write_text(document.styles.render(f"kit/{name}.j2", **context), encoding="utf-8", newline="\n")
         written.append(target)

@@ -26,10 +26,9 @@ from lxml import etree
 
 from publish.errors import Problem
 from publish.manuscript import Manuscript
+from publish.options import IMAGE_FORMATS
 
 MAX_PIXELS = 50_000_000
-IMAGE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
-EXTENSIONS = {"PNG": ".png", "JPEG": ".jpg", "GIF": ".gif", "WEBP": ".webp"}
 
 _ATTRIBUTES = {
     "id", "class", "lang", "dir", "title", "href", "src", "alt", "role", "type", "start", "reversed",

@@ -12,12 +12,12 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-import jinja2
-import jinja2.sandbox
+from typing import TYPE_CHECKING, Any
 
 from publish.defaults import default_styles
+
+if TYPE_CHECKING:
+    import jinja2
 from publish.errors import ToolError
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|])")
@@ -73,6 +73,8 @@ class Styles:
 
     @cached_property
     def environment(self) -> jinja2.Environment:
+        import jinja2.sandbox  # imported on first use: a cached rebuild never renders
+
         # Sandboxed: templates format data, and a styles folder that came with a
         # manuscript must not be able to run code through them.
         environment = jinja2.sandbox.SandboxedEnvironment(
@@ -88,6 +90,8 @@ class Styles:
         return environment
 
     def render(self, template: str, **context: Any) -> str:
+        import jinja2
+
         try:
             return self.environment.get_template(template).render(**context)
         except jinja2.TemplateError as exc:

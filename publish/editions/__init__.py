@@ -9,12 +9,16 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from publish.document import Document
+from publish.options import FORMATS
 
-Builder = Callable[[Document, Path], Path]
+if TYPE_CHECKING:
+    from publish.document import Document
 
-FORMATS = ("html", "pdf", "epub")
+Builder = Callable[["Document", Path], Path]
+
+__all__ = ["FORMATS", "Builder", "builder"]
 
 
 def builder(fmt: str) -> Builder:

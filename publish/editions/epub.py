@@ -27,6 +27,7 @@ from publish.zips import deterministic_zip
 STYLESHEET = "css/style.css"
 COVER_IMAGE = "images/cover.png"
 _FIRST = ("mimetype", "META-INF/container.xml", "EPUB/content.opf")
+_COMPRESSED = (".png", ".jpg", ".gif", ".webp", ".woff2")
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,10 @@ def build_epub(document: Document, out_dir: Path) -> Path:
     with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as archive:
         contents = {info.filename: archive.read(info) for info in archive.infolist()}
     order = [n for n in _FIRST if n in contents] + sorted(n for n in contents if n not in _FIRST)
-    data = deterministic_zip(((n, contents[n]) for n in order), document.source_date, stored=("mimetype",))
+    # mimetype must be stored; images and fonts are compressed already, so
+    # deflating them again would only cost time.
+    stored = ["mimetype", *(n for n in order if n.endswith(_COMPRESSED))]
+    data = deterministic_zip(((n, contents[n]) for n in order), document.source_date, stored=stored)
 
     target = out_dir / f"{document.manuscript.slug}.epub"
     target.write_bytes(data)

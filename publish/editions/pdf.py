@@ -1,17 +1,21 @@
 """The PDF edition: the print HTML laid out by WeasyPrint, as tagged PDF/UA-1.
 
-WeasyPrint is imported here and nowhere else: it takes most of a second to
-import, and a build without a PDF should not pay for it.
+Two steps: ``prepare`` turns the document into a PrintJob (the print HTML,
+the CSS, what the XMP says), and ``render`` lays the job out. The PDF worker
+imports this module (and so WeasyPrint) while the main process prepares the
+job, then renders it. WeasyPrint is imported here and nowhere else: it takes
+most of a second to import, and a build without a PDF should not pay for it.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import pickle
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.etree.ElementTree import Element, SubElement, fromstring, register_namespace, tostring
 
 import weasyprint
@@ -19,14 +23,12 @@ from weasyprint.pdf.metadata import DocumentMetadata
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from publish.attribution import CC_NS, Attribution
-from publish.css import file_uri, stylesheet
-from publish.document import Document
+from publish.editions.printjob import CC_NS, PrintJob, Rights, prepare
 from publish.errors import RenderError, ToolError
 from publish.fetch import Fetcher, RefusedResourceError
-from publish.fragment import for_print
 
-PAGE_SIZES = {"a4": "A4", "letter": "letter"}
+if TYPE_CHECKING:
+    from publish.document import Document
 
 
 class _ConfinedFetcher(URLFetcher):  # type: ignore[misc]
@@ -61,13 +63,13 @@ class _AttributedMetadata(DocumentMetadata):  # type: ignore[misc]
     RDF block WeasyPrint writes.
     """
 
-    def __init__(self, base: DocumentMetadata, attribution: Attribution) -> None:
+    def __init__(self, base: DocumentMetadata, rights: Rights) -> None:
         super().__init__(**vars(base))
-        self._attribution = attribution
+        self._rights = rights
 
     def generate_rdf_metadata(self, variant: Any, version: Any, conformance: Any) -> bytes:
         rdf = fromstring(super().generate_rdf_metadata(variant, version, conformance))
-        a = self._attribution
+        a = self._rights
         description = SubElement(rdf, f"{{{RDF}}}Description", {f"{{{RDF}}}about": ""})
 
         def alt(parent: Element, text: str) -> None:
@@ -75,12 +77,12 @@ class _AttributedMetadata(DocumentMetadata):  # type: ignore[misc]
             item.set("xml:lang", "x-default")
             item.text = text
 
-        alt(SubElement(description, f"{{{DC}}}rights"), a.rights_statement)
+        alt(SubElement(description, f"{{{DC}}}rights"), a.statement)
         SubElement(description, f"{{{XMP_RIGHTS}}}Marked").text = "True"
-        SubElement(description, f"{{{XMP_RIGHTS}}}WebStatement").text = a.licence.deed_url
+        SubElement(description, f"{{{XMP_RIGHTS}}}WebStatement").text = a.deed_url
         alt(SubElement(description, f"{{{XMP_RIGHTS}}}UsageTerms"), a.usage_terms)
-        SubElement(description, f"{{{CC_NS}}}license", {f"{{{RDF}}}resource": a.licence.deed_url})
-        SubElement(description, f"{{{CC_NS}}}attributionName").text = a.byline
+        SubElement(description, f"{{{CC_NS}}}license", {f"{{{RDF}}}resource": a.deed_url})
+        SubElement(description, f"{{{CC_NS}}}attributionName").text = a.attribution_name
         return bytes(tostring(rdf, encoding="utf-8"))
 
 
@@ -94,11 +96,11 @@ class _Collect(logging.Handler):
 
 
 @contextmanager
-def _source_date_epoch(document: Document) -> Iterator[None]:
+def _source_date_epoch(epoch: int) -> Iterator[None]:
     """A guard: should WeasyPrint ever subset with fontTools instead of HarfBuzz,
     fontTools stamps each font with SOURCE_DATE_EPOCH rather than the clock."""
     previous = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = str(int(document.source_date.timestamp()))
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
     try:
         yield
     finally:
@@ -127,27 +129,26 @@ def _failing_on_warnings() -> Iterator[None]:
         raise RenderError("WeasyPrint reported problems:\n  " + "\n  ".join(handler.messages))
 
 
-def build_pdf(document: Document, out_dir: Path) -> Path:
-    styles = document.styles
-    manuscript = document.manuscript
-    fetcher = _ConfinedFetcher(Fetcher.of(manuscript.folder, *styles.folders))
-    html = styles.render("print.html.j2", **document.context("pdf", for_print(document.body_html)))
-    css = stylesheet(styles, ("fonts-print", "base", "print"), file_uri)
-    css += f"\n@page {{ size: {PAGE_SIZES[document.paper]}; }}\n"
-    target = out_dir / f"{manuscript.slug}.pdf"
+def render(job: PrintJob) -> Path:
+    """Lay the job out with WeasyPrint and write the PDF: the worker's share."""
+    if job.hyphenation:
+        import pyphen
+
+        pyphen.hdcache.update(pickle.loads(job.hyphenation))
+    fetcher = _ConfinedFetcher(Fetcher.of(*job.roots))
     options: dict[str, Any] = {"pdf_variant": "pdf/ua-1"}
-    with _failing_on_warnings(), _source_date_epoch(document):
+    with _failing_on_warnings(), _source_date_epoch(job.source_date_epoch):
         fonts = FontConfiguration()  # without it, @font-face rules are ignored
-        rendered = weasyprint.HTML(
-            string=html,
-            base_url=manuscript.folder.resolve().as_uri() + "/",
-            url_fetcher=fetcher,
-        ).render(
-            stylesheets=[weasyprint.CSS(string=css, url_fetcher=fetcher, font_config=fonts)],
+        rendered = weasyprint.HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
+            stylesheets=[weasyprint.CSS(string=job.css, url_fetcher=fetcher, font_config=fonts)],
             font_config=fonts,
             **options,
         )
-        rendered.metadata = _AttributedMetadata(rendered.metadata, document.attribution)
+        rendered.metadata = _AttributedMetadata(rendered.metadata, job.rights)
         pdf = rendered.write_pdf(**options)
-    target.write_bytes(pdf)
-    return target
+    job.target.write_bytes(pdf)
+    return job.target
+
+
+def build_pdf(document: Document, out_dir: Path) -> Path:
+    return render(prepare(document, out_dir))

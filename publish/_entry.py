@@ -1,0 +1,35 @@
+"""The ``publish`` command's first moments: start the PDF worker, then the CLI.
+
+This module imports nothing slow. When the command will build a PDF, the
+worker is forked here, a few milliseconds after the interpreter starts, so
+that WeasyPrint's import (most of a build's time) begins at once on the
+second core; everything else, argument parsing included, happens meanwhile.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def _wants_pdf(argv: list[str]) -> bool:
+    """A quick look at the arguments; argparse reads them properly later."""
+    if not argv or argv[0] != "build" or "-h" in argv or "--help" in argv or os.name != "posix":
+        return False
+    for index, argument in enumerate(argv):
+        if argument == "--only":
+            return index + 1 < len(argv) and "pdf" in argv[index + 1]
+        if argument.startswith("--only="):
+            return "pdf" in argument
+    return True
+
+
+def main() -> int:
+    worker = None
+    if _wants_pdf(sys.argv[1:]):
+        from publish.worker import PdfWorker
+
+        worker = PdfWorker()
+    from publish.cli import main as cli_main
+
+    return cli_main(worker=worker)

@@ -1,0 +1,86 @@
+"""The PDF's print job: everything WeasyPrint needs, made without WeasyPrint.
+
+The main process prepares the job (templates, CSS, the XMP's rights) while the
+PDF worker is still importing WeasyPrint; the job then crosses to the worker
+as plain data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from publish.document import Document
+
+PAGE_SIZES = {"a4": "A4", "letter": "letter"}
+CC_NS = "http://creativecommons.org/ns#"
+
+
+@dataclass(frozen=True)
+class Rights:
+    """What the XMP says about the licence, from the Attribution."""
+
+    statement: str
+    deed_url: str
+    usage_terms: str
+    attribution_name: str
+
+
+@dataclass(frozen=True)
+class PrintJob:
+    """Everything WeasyPrint needs, in plain data that pickles cheaply."""
+
+    html: str
+    css: str
+    base_url: str
+    roots: tuple[Path, ...]
+    rights: Rights
+    source_date_epoch: int
+    target: Path
+    hyphenation: bytes = b""  # see hyphenation_patterns()
+
+
+def prepare(document: Document, out_dir: Path) -> PrintJob:
+    """The print HTML and CSS, from the templates: the main process's share."""
+    from publish.css import file_uri, stylesheet
+    from publish.fragment import for_print
+
+    styles = document.styles
+    manuscript = document.manuscript
+    a = document.attribution
+    html = styles.render("print.html.j2", **document.context("pdf", for_print(document.body_html)))
+    css = stylesheet(styles, ("fonts-print", "base", "print"), file_uri)
+    css += f"\n@page {{ size: {PAGE_SIZES[document.paper]}; }}\n"
+    return PrintJob(
+        html=html,
+        css=css,
+        base_url=manuscript.folder.resolve().as_uri() + "/",
+        roots=(manuscript.folder, *styles.folders),
+        rights=Rights(a.rights_statement, a.licence.deed_url, a.usage_terms, a.byline),
+        source_date_epoch=int(document.source_date.timestamp()),
+        target=out_dir / f"{manuscript.slug}.pdf",
+        hyphenation=hyphenation_patterns(manuscript.language),
+    )
+
+
+def hyphenation_patterns(language: str) -> bytes:
+    """The language's hyphenation dictionary, parsed, as pyphen caches it.
+
+    WeasyPrint hyphenates with pyphen, which parses its dictionary on first
+    use: 40-odd milliseconds on the PDF worker's critical path. The main
+    process, which has time to spare while the worker imports WeasyPrint,
+    parses it instead and hands over the result; the worker puts it in
+    pyphen's cache. The patterns are the same, so the PDF is too.
+    """
+    import pickle
+
+    import pyphen
+
+    found = pyphen.language_fallback(language.replace("-", "_"))
+    if found is None or not hasattr(pyphen, "hdcache"):
+        return b""
+    pyphen.Pyphen(lang=found)  # parses into pyphen.hdcache
+    path = pyphen.LANGUAGES[found]
+    return pickle.dumps({path: pyphen.hdcache[path]})

@@ -1,0 +1,8 @@
+"""Names the command line and the library share, kept light to import."""
+
+FORMATS = ("html", "pdf", "epub")
+PAPER_SIZES = ("a4", "letter")
+
+# The images a manuscript may show, as Pillow names their formats.
+IMAGE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+EXTENSIONS = {"PNG": ".png", "JPEG": ".jpg", "GIF": ".gif", "WEBP": ".webp"}

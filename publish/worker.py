@@ -1,0 +1,117 @@
+"""The PDF, laid out in a second process while the first writes the rest.
+
+Importing WeasyPrint and laying out the PDF take most of a build. The CLI
+forks this worker before it imports anything slow: the worker imports
+WeasyPrint at once, on the second core, while the main process loads the
+manuscript, runs pandoc and writes the HTML and the EPUB. The worker then
+receives the finished document, writes the PDF into the staging folder and
+reports back. Errors come back as the same PublishError the serial build
+raises; if the main process fails or is interrupted, it kills the worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from publish.editions.printjob import PrintJob
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 1 << 16):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class PdfWorker:
+    """One forked process that builds one PDF."""
+
+    def __init__(self) -> None:
+        jobs_r, self._jobs_w = os.pipe()
+        self._results_r, results_w = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the worker
+            os.close(self._jobs_w)
+            os.close(self._results_r)
+            self._serve(jobs_r, results_w)
+        os.close(jobs_r)
+        os.close(results_w)
+        self._done = False
+
+    @staticmethod
+    def _serve(jobs: int, results: int) -> None:
+        code = 0
+        try:
+            # Ctrl-C reaches the whole process group: the main process cleans up.
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            from publish.editions.pdf import render  # the slow import, in parallel
+            from publish.errors import PublishError
+
+            job = _read_all(jobs)
+            if job:
+                outcome: tuple[str, Any]
+                try:
+                    outcome = ("ok", str(render(pickle.loads(job))))
+                except PublishError as exc:
+                    outcome = ("error", (type(exc).__name__, str(exc), exc.exit_code))
+                except Exception:
+                    import traceback
+
+                    outcome = ("crash", traceback.format_exc())
+                _write_all(results, pickle.dumps(outcome))
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)  # never return into the parent's code
+
+    def submit(self, job: PrintJob) -> None:
+        _write_all(self._jobs_w, pickle.dumps(job))
+        os.close(self._jobs_w)
+        self._jobs_w = -1
+
+    def result(self) -> Path:
+        """Wait for the PDF; raise what the worker raised."""
+        from publish.errors import RenderError
+
+        data = _read_all(self._results_r)
+        self._finish()
+        if not data:
+            raise RenderError("the PDF worker stopped without a result")
+        kind, value = pickle.loads(data)
+        if kind == "ok":
+            return Path(value)
+        if kind == "error":
+            _name, message, code = value
+            error = RenderError(message)
+            error.exit_code = code
+            raise error
+        raise RenderError(f"the PDF worker failed:\n{value}")
+
+    def cancel(self) -> None:
+        """Stop the worker: the PDF is not needed, or the build failed."""
+        if not self._done:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            self._finish()
+
+    def _finish(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        for fd in (self._jobs_w, self._results_r):
+            if fd >= 0:
+                os.close(fd)
+        os.waitpid(self.pid, 0)

@@ -1,0 +1,183 @@
+"""The cache reuses work and never changes a byte; only what is asked for is built.
+
+These are not timed tests (timing lives in `nox -s bench`): they check what
+runs, not how fast.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ARTICLE, RICH
+
+import publish.body
+import publish.cache
+from publish.build import build
+from publish.cache import Cache
+from publish.errors import UsageError
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the rich manuscript with its own styles, to change things in."""
+    folder = tmp_path / "project"
+    shutil.copytree(RICH.parent, folder / "manuscript")
+    shutil.copytree(ARTICLE.parent.parent / "styles", folder / "styles")
+    return folder / "manuscript" / RICH.name
+
+
+def test_cached_and_uncached_builds_are_byte_identical(project: Path, tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "cache")
+    first = build(project, tmp_path / "a", cache=cache, environ={})
+    assert first.cached == ()
+    second = build(project, tmp_path / "b", cache=cache, environ={})
+    assert second.cached == ("pdf", "epub", "html", "kit")
+    build(project, tmp_path / "c", environ={})  # no cache at all
+    assert snapshot(tmp_path / "a") == snapshot(tmp_path / "b") == snapshot(tmp_path / "c")
+
+
+def test_pandoc_runs_once_and_not_at_all_when_cached(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = []
+    real = publish.body.pypandoc.convert_text
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(publish.body.pypandoc, "convert_text", counting)
+    cache = Cache(tmp_path / "cache")
+    build(project, tmp_path / "a", cache=cache, environ={})
+    assert len(calls) == 1, "pandoc runs once for all three editions"
+    build(project, tmp_path / "b", cache=cache, environ={})
+    assert len(calls) == 1, "a rebuild with nothing changed runs pandoc no more"
+
+
+@pytest.mark.parametrize(
+    ("change", "still_cached"),
+    [
+        ("manuscript body", ()),
+        ("manuscript front matter", ()),
+        ("figure", ()),
+        ("print.css", ()),  # any style file: every edition is rebuilt, the safe side
+        ("a template", ()),
+        ("source date", ()),
+        ("paper", ("epub", "html", "kit")),
+        ("toolchain code", ()),
+    ],
+)
+def test_the_key_covers_every_input(
+    change: str, still_cached: tuple[str, ...], project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = Cache(tmp_path / "cache")
+    build(project, tmp_path / "first", cache=cache, environ={})
+    folder = project.parent.parent
+    environ: dict[str, str] = {}
+    paper = "a4"
+    if change == "manuscript body":
+        project.write_text(project.read_text(encoding="utf-8").replace("clean.", "tidy."), encoding="utf-8")
+    elif change == "manuscript front matter":
+        project.write_text(project.read_text(encoding="utf-8").replace("Jane Roe", "Jane Doe"), encoding="utf-8")
+    elif change == "figure":
+        from PIL import Image
+
+        Image.new("RGB", (600, 300), (10, 120, 10)).save(project.parent / "figure.png")
+    elif change == "print.css":
+        css = folder / "styles" / "css" / "print.css"
+        css.write_text(css.read_text() + "\nh2 { letter-spacing: 0.01em; }\n")
+    elif change == "a template":
+        partials = folder / "styles" / "templates" / "partials.html.j2"
+        partials.write_text(partials.read_text().replace("Colophon</", "Colophon </"))
+    elif change == "source date":
+        environ = {"SOURCE_DATE_EPOCH": "1700000000"}
+    elif change == "paper":
+        paper = "letter"
+    elif change == "toolchain code":
+        monkeypatch.setattr(publish.cache, "code_fingerprint", lambda: "a newer publish")
+        monkeypatch.setattr("publish.build.code_fingerprint", lambda: "a newer publish")
+    again = build(project, tmp_path / "second", cache=cache, environ=environ, paper=paper)
+    assert again.cached == still_cached
+    uncached = build(project, tmp_path / "third", environ=environ, paper=paper)
+    assert snapshot(tmp_path / "second") == snapshot(tmp_path / "third"), "a stale entry was never served"
+    assert uncached.cached == ()
+
+
+def test_no_cache_leaves_the_cache_alone(tmp_path: Path) -> None:
+    root = tmp_path / "cache"
+    done = subprocess.run(
+        [sys.executable, "-m", "publish", "build", str(ARTICLE), "--out", str(tmp_path / "out"), "--no-cache",
+         "--cache-dir", str(root), "--quiet"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert not root.exists()
+
+
+def test_the_cache_may_not_live_in_the_output_folder(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="is inside the output folder"):
+        build(ARTICLE, tmp_path / "out", cache=Cache(tmp_path / "out" / ".cache"), environ={})
+
+
+def test_an_unwritable_cache_makes_a_build_slower_not_wrong(tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache would go")
+    result = build(ARTICLE, tmp_path / "out", formats=("html",), cache=Cache(blocked), environ={})
+    assert result.cached == ()
+    assert (tmp_path / "out" / "us-north-korean-summitry-round-two.html").is_file()
+
+
+def _modules_after(*arguments: str) -> set[str]:
+    script = (
+        "import sys\n"
+        "from publish._entry import main\n"
+        f"sys.argv = ['publish', {', '.join(repr(a) for a in arguments)}]\n"
+        "main()\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in ('weasyprint', 'ebooklib'))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    return set(done.stdout.split())
+
+
+def test_an_edition_not_asked_for_costs_nothing(tmp_path: Path) -> None:
+    html_only = _modules_after(
+        "build", str(ARTICLE), "--only", "html", "--no-cache", "-q", "--out", str(tmp_path / "h")
+    )
+    assert not any(m.startswith(("weasyprint", "ebooklib")) for m in html_only)
+    pdf_only = _modules_after("build", str(ARTICLE), "--only", "pdf", "--no-cache", "-q", "--out", str(tmp_path / "p"))
+    assert not any(m.startswith("ebooklib") for m in pdf_only)
+    assert not any(m.startswith("weasyprint") for m in pdf_only), "WeasyPrint runs in the PDF worker only"
+    assert sorted(p.suffix for p in (tmp_path / "p").glob("*.*")) == [".json", ".pdf"]
+
+
+def test_a_long_build_shows_progress_and_quiet_silences_it(tmp_path: Path) -> None:
+    head, body = ARTICLE.read_text(encoding="utf-8").split("\n---\n", 1)
+    long = tmp_path / "long-article.md"
+    long.write_text(head + "\n---\n\n" + "\n".join(f"# Part {n}\n\n{body}" for n in range(30)), encoding="utf-8")
+    out = tmp_path / "out"
+    command = [
+        sys.executable,
+        "-m",
+        "publish",
+        "build",
+        str(long),
+        "--only",
+        "pdf,html",
+        "--no-cache",
+        "--out",
+        str(out),
+    ]
+    loud = subprocess.run(command, capture_output=True, text=True, check=True)
+    lines = loud.stderr.splitlines()
+    assert any(line.split()[0] == "pdf" and line.endswith(" s") for line in lines), loud.stderr
+    assert {line.split()[0] for line in lines} == {"pdf", "html", "kit"}
+    quiet = subprocess.run([*command, "--quiet"], capture_output=True, text=True, check=True)
+    assert (quiet.stdout, quiet.stderr) == ("", "")

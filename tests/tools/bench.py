@@ -1,0 +1,177 @@
+"""Benchmark: `publish build` against pandoc alone, side by side (`nox -s bench`).
+
+Both make the same three editions from the same manuscript with the same
+pinned pandoc and WeasyPrint: pandoc runs `pandoc -s` to HTML, pandoc to EPUB
+with a fixed identifier, and pandoc with `--pdf-engine=weasyprint`, one after
+the other. Runs alternate (ours first, then theirs, then the other way round)
+so that a noisy neighbour on the shared machine hurts both alike, and the
+report gives medians and their ratios. Each run is measured in a fresh helper
+process: wall time, and the peak RSS of the largest process it started.
+
+Measured: a clean build (`--no-cache`), a rebuild with nothing changed (the
+cache warm), and both for the article and for a manuscript 20 times its length.
+
+Usage: python tests/tools/bench.py [--rounds N] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTICLE = ROOT / "manuscript" / "us-north-korean-summitry-round-two.md"
+IDENTIFIER = "urn:uuid:a6cea8ee-b5d4-582f-aca6-c1fec0aa2eb3"
+
+
+def measure(commands: list[list[str]]) -> dict[str, float]:
+    """Run the commands one after the other; wall seconds and peak RSS in MiB."""
+    started = time.perf_counter()
+    for command in commands:
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - started
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest process
+    return {"seconds": wall, "peak_mib": peak_kib / 1024}
+
+
+def in_helper(commands: list[list[str]]) -> dict[str, float]:
+    """measure() in a fresh process, so peak RSS belongs to this run alone."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--measure", json.dumps(commands)], check=True, capture_output=True, text=True
+    )
+    result: dict[str, float] = json.loads(done.stdout)
+    return result
+
+
+def twenty_times(work: Path) -> Path:
+    """The article's front matter with its body 20 times over, as 20 parts."""
+    head, body = ARTICLE.read_text(encoding="utf-8").split("\n---\n", 1)
+    parts = [f"# Part {n}\n\n{body.strip()}\n" for n in range(1, 21)]
+    target = work / "twenty" / "us-north-korean-summitry-twenty-times.md"
+    target.parent.mkdir(parents=True)
+    target.write_text(head + "\n---\n\n" + "\n".join(parts), encoding="utf-8")
+    return target
+
+
+def commands(manuscript: Path, work: Path) -> dict[str, list[list[str]]]:
+    import pypandoc
+
+    pandoc = pypandoc.get_pandoc_path()
+    publish = shutil.which("publish") or "publish"
+    out = work / "out"
+    theirs = out / "pandoc"
+    theirs.mkdir(parents=True, exist_ok=True)
+    return {
+        "pandoc alone": [
+            [pandoc, str(manuscript), "-s", "-o", str(theirs / "a.html")],
+            [pandoc, str(manuscript), "-o", str(theirs / "a.epub"), "-M", f"identifier={IDENTIFIER}"],
+            [pandoc, str(manuscript), "-o", str(theirs / "a.pdf"), "--pdf-engine=weasyprint"],
+        ],
+        "publish, clean": [[publish, "build", str(manuscript), "--out", str(out / "clean"), "--no-cache", "--quiet"]],
+        "publish, rebuild": [
+            [
+                publish,
+                "build",
+                str(manuscript),
+                "--out",
+                str(out / "warm"),
+                "--quiet",
+                "--cache-dir",
+                str(work / "cache"),
+            ]
+        ],
+    }
+
+
+def bench(manuscript: Path, rounds: int) -> dict[str, dict[str, float]]:
+    with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
+        work = Path(scratch)
+        runs = commands(manuscript, work)
+        in_helper(runs["publish, rebuild"])  # fill the cache: the rebuild finds everything
+        for command in runs.values():  # warm the disk cache and every import
+            in_helper(command)
+        samples: dict[str, list[dict[str, float]]] = {name: [] for name in runs}
+        names = list(runs)
+        for number in range(rounds):
+            for name in names if number % 2 == 0 else reversed(names):
+                samples[name].append(in_helper(runs[name]))
+    baseline = samples["pandoc alone"]
+    base_seconds = statistics.median(s["seconds"] for s in baseline)
+    base_peak = statistics.median(s["peak_mib"] for s in baseline)
+    report = {}
+    for name, found in samples.items():
+        seconds = statistics.median(s["seconds"] for s in found)
+        peak = statistics.median(s["peak_mib"] for s in found)
+        report[name] = {
+            "median_seconds": round(seconds, 3),
+            "ratio": round(seconds / base_seconds, 2),
+            "peak_mib": round(peak, 1),
+            "peak_ratio": round(peak / base_peak, 2),
+            "runs": len(found),
+        }
+    return report
+
+
+TARGETS = {
+    ("article", "publish, clean"): 1.0,
+    ("article", "publish, rebuild"): 0.15,
+    ("20 times", "publish, clean"): 1.15,
+}
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.measure:
+        print(json.dumps(measure(json.loads(args.measure))))
+        return 0
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())  # fmt: skip
+    print(f"machine: {os.cpu_count()} cores, {cpu}; Python {platform.python_version()}")
+    results = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        long = twenty_times(Path(scratch))
+        for label, manuscript, rounds in (
+            ("article", ARTICLE, args.rounds),
+            ("20 times", long, max(3, args.rounds // 2)),
+        ):
+            results[label] = bench(manuscript, rounds)
+    failed = []
+    for label, table in results.items():
+        print(f"\n{label}: medians of {table['pandoc alone']['runs']} alternating runs")
+        print(f"  {'':<18} {'seconds':>8} {'ratio':>6} {'peak MiB':>9} {'ratio':>6}")
+        for name, row in table.items():
+            print(
+                f"  {name:<18} {row['median_seconds']:>8.3f} {row['ratio']:>5.2f}x"
+                f" {row['peak_mib']:>9.1f} {row['peak_ratio']:>5.2f}x"
+            )
+            target = TARGETS.get((label, name))
+            if target is not None and row["ratio"] > target:
+                failed.append(f"{label}, {name}: {row['ratio']}x is over the {target}x target")
+        clean = table["publish, clean"]
+        if clean["peak_ratio"] > 1.2:
+            failed.append(f"{label}: peak memory {clean['peak_ratio']}x is over the 1.2x target")
+    if args.json:
+        args.json.write_text(json.dumps({"machine": cpu, "results": results}, indent=2) + "\n")
+    print()
+    for line in failed:
+        print(f"over target: {line}")
+    print("all targets met" if not failed else f"{len(failed)} target(s) missed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
