@@ -17,7 +17,7 @@ NODE_TOOLS = ROOT / "tests" / "tools"
 
 def _install(session: nox.Session, *groups: str, editable: bool = False) -> None:
     """The project and the dependency groups, at the versions and hashes uv.lock pins."""
-    command = ["uv", "sync", "--frozen", "--no-default-groups"]
+    command = ["uv", "sync", "--frozen", "--no-default-groups", "--compile-bytecode"]
     command += [] if editable else ["--no-editable"]
     for group in groups:
         command += ["--group", group]
