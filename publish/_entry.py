@@ -30,6 +30,14 @@ def main() -> int:
         from publish.worker import PdfWorker
 
         worker = PdfWorker()
-    from publish.cli import main as cli_main
+    from publish.cli import EXIT_INTERRUPTED, main as cli_main
 
-    return cli_main(worker=worker)
+    code = cli_main(worker=worker)
+    if code == EXIT_INTERRUPTED:
+        # Everything is cleaned up already. Leave now: after a Ctrl-C with the
+        # PDF worker running, CPython's own shutdown was seen to end some
+        # runs by SIGINT (status -2) instead of returning 130.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code

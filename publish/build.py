@@ -233,7 +233,7 @@ def _build(
                     _make(job, part, stage)
                     progress(part, time.perf_counter() - started, False)
             if pending is not None and worker is not None:
-                worker.result()
+                worker.result(tick=lambda: progress("", 0.0, False))
                 _store(job, "pdf", stage)
                 progress("pdf", time.perf_counter() - pending, False)
             files = after_build(stage, out_dir, manuscript.slug)

@@ -12,7 +12,6 @@ import argparse
 import os
 import signal
 import sys
-import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -158,38 +157,25 @@ class _Progress:
     """Each part of a long build as it finishes, with its time, on stderr.
 
     Nothing is shown for the first PROGRESS_AFTER seconds; from then on, the
-    parts finished so far and each one after it, as it finishes.
+    parts finished so far and each one after it, as it finishes. The build
+    calls it with an empty part while it waits, so the parts already done
+    appear on time even while the PDF is still being laid out.
     """
 
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet
+        self.started = time.perf_counter()
         self.pending: list[str] = []
-        self.live = False
-        self.lock = threading.Lock()
-        self.timer = threading.Timer(PROGRESS_AFTER, self._go_live)
-        self.timer.daemon = True
-        if not quiet:
-            self.timer.start()
-
-    def _go_live(self) -> None:
-        with self.lock:
-            self.live = True
-            for line in self.pending:
-                print(line, file=sys.stderr, flush=True)
-            self.pending.clear()
 
     def __call__(self, part: str, seconds: float, cached: bool) -> None:
         if self.quiet:
             return
-        line = f"  {part:<5} {'from the cache' if cached else f'{seconds:.2f} s'}"
-        with self.lock:
-            if self.live:
+        if part:
+            self.pending.append(f"  {part:<5} {'from the cache' if cached else f'{seconds:.2f} s'}")
+        if time.perf_counter() - self.started >= PROGRESS_AFTER:
+            for line in self.pending:
                 print(line, file=sys.stderr, flush=True)
-            else:
-                self.pending.append(line)
-
-    def close(self) -> None:
-        self.timer.cancel()
+            self.pending.clear()
 
 
 def _build(args: argparse.Namespace, worker: PdfWorker | None) -> int:
@@ -212,22 +198,18 @@ def _build(args: argparse.Namespace, worker: PdfWorker | None) -> int:
         print(f"publish build: error: --styles {args.styles}: no such folder", file=sys.stderr)
         return EXIT_USAGE
     cache = None if args.no_cache else Cache(args.cache_dir or default_root())
-    progress = _Progress(args.quiet)
-    try:
-        result = build(
-            path,
-            args.out,
-            formats=args.only,
-            styles=args.styles,
-            paper=args.paper,
-            display=display,
-            environ=os.environ,
-            cache=cache,
-            worker=worker,
-            progress=progress,
-        )
-    finally:
-        progress.close()
+    result = build(
+        path,
+        args.out,
+        formats=args.only,
+        styles=args.styles,
+        paper=args.paper,
+        display=display,
+        environ=os.environ,
+        cache=cache,
+        worker=worker,
+        progress=_Progress(args.quiet),
+    )
     if not args.quiet:
         for output in result.outputs:
             print(f"wrote {output}")

@@ -13,12 +13,14 @@ import hashlib
 import json
 import shutil
 import signal
+import threading
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 FILE_MODE = 0o644
 DIR_MODE = 0o755
 SUMS = "SHA256SUMS"
@@ -94,13 +96,31 @@ def move_into(stage: Path, out_dir: Path) -> list[Path]:
     ``republish/`` is swapped as a whole so no stale file survives in it.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    # Ctrl-C or SIGTERM now would leave DIR half old, half new: hold them until
-    # every file is in place; they take effect as soon as the move is done.
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
+    with _signals_held():
         return _move(stage, out_dir)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C or SIGTERM during the move would leave DIR half old, half new:
+    note them, finish the move, then act on them.
+
+    Python runs signal handlers in the main thread whichever thread the
+    signal reaches, so replacing the handlers holds them reliably (a
+    signal mask would not: it covers one thread only).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # handlers can only be set from the main thread
+        return
+    caught: list[int] = []
+    previous = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in HELD_SIGNALS}
+    try:
+        yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if caught:
+            raise KeyboardInterrupt
 
 
 def _move(stage: Path, out_dir: Path) -> list[Path]:

@@ -14,7 +14,9 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import select
 import signal
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +35,23 @@ def _read_all(fd: int) -> bytes:
     while chunk := os.read(fd, 1 << 16):
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _no_library_search() -> None:
+    """Spare this process ctypes' library search, which runs ldconfig and gcc.
+
+    WeasyPrint opens each library under several names in turn, Windows names
+    first; cffi hands every name it cannot open to ctypes.util.find_library,
+    which on Linux runs ldconfig, then gcc and ld: dozens of processes, a
+    third of WeasyPrint's import time. Every list also holds the library's
+    exact file name (libpango-1.0.so.0, libpango-1.0.dylib), which opens
+    directly, so the search finds nothing the list does not: the same
+    libraries load, only sooner. Done in the worker only, which runs nothing
+    but WeasyPrint.
+    """
+    import ctypes.util
+
+    ctypes.util.find_library = lambda name: None
 
 
 def _cpus() -> set[int] | None:
@@ -72,6 +91,7 @@ class PdfWorker:
             # Ctrl-C reaches the whole process group: the main process cleans up.
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            _no_library_search()
             from publish.editions.pdf import render  # the slow import, in parallel
             from publish.errors import PublishError
 
@@ -97,13 +117,18 @@ class PdfWorker:
         os.close(self._jobs_w)
         self._jobs_w = -1
 
-    def result(self) -> Path:
-        """Wait for the PDF; raise what the worker raised."""
+    def result(self, tick: Callable[[], None] = lambda: None) -> Path:
+        """Wait for the PDF, calling ``tick`` every tenth of a second; raise
+        what the worker raised."""
         from publish.errors import RenderError
 
+        while not select.select([self._results_r], [], [], 0.1)[0]:
+            tick()
         data = _read_all(self._results_r)
-        self._finish()
+        status = self._finish()
         if not data:
+            if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGINT, signal.SIGTERM):
+                raise KeyboardInterrupt  # Ctrl-C reached the worker first
             raise RenderError("the PDF worker stopped without a result")
         kind, value = pickle.loads(data)
         if kind == "ok":
@@ -122,13 +147,15 @@ class PdfWorker:
                 os.kill(self.pid, signal.SIGKILL)
             self._finish()
 
-    def _finish(self) -> None:
+    def _finish(self) -> int:
+        """Reap the worker; its wait status (0 if reaped before)."""
         if self._done:
-            return
+            return 0
         self._done = True
         for fd in (self._jobs_w, self._results_r):
             if fd >= 0:
                 os.close(fd)
-        os.waitpid(self.pid, 0)
+        _, status = os.waitpid(self.pid, 0)
         if self._cpus is not None:
             os.sched_setaffinity(0, self._cpus)  # the main process may use every core again
+        return status
