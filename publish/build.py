@@ -79,18 +79,21 @@ class _Job:
         self.cache = cache
         self.date = source_date(manuscript, environ)
         self.document: Document | None = None
-        self.base = fingerprint(code_fingerprint(), json.dumps(tool_versions(""), sort_keys=True))
-        self.body_key = fingerprint(self.base, "body", manuscript.body)
+        # Keys only matter with a cache; a clean build does not hash its inputs.
+        self.base = fingerprint(code_fingerprint(), json.dumps(tool_versions(""), sort_keys=True)) if cache else ""
+        self.body_key = fingerprint(self.base, "body", manuscript.body) if cache else ""
         self.entry = self._body()
         self.images = self._images()
-        self.inputs = fingerprint(
-            self.body_key,
-            hashlib.sha256(manuscript.path.read_bytes()).hexdigest(),  # the front matter too
-            manuscript.slug,
-            self.date.isoformat(),
-            *file_digests(self.styles.files().items()),
-            *file_digests((i["src"], Path(i["path"])) for i in self.images),
-        )
+        self.inputs = ""
+        if cache is not None:
+            self.inputs = fingerprint(
+                self.body_key,
+                hashlib.sha256(manuscript.path.read_bytes()).hexdigest(),  # the front matter too
+                manuscript.slug,
+                self.date.isoformat(),
+                *file_digests(self.styles.files().items()),
+                *file_digests((i["src"], Path(i["path"])) for i in self.images),
+            )
 
     def _body(self) -> dict[str, Any]:
         """pandoc's body and the images it shows: from the cache, or made now."""

@@ -46,9 +46,10 @@ def fingerprint(*parts: str | bytes) -> str:
 
 @functools.cache
 def code_fingerprint() -> str:
-    """publish's own code and default styles: a new version never reuses old work."""
+    """publish's own code: a new version never reuses old work. (The styles in
+    effect, the packaged defaults among them, are keyed file by file.)"""
     package = Path(__file__).resolve().parent
-    files = sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    files = sorted(p for p in package.rglob("*.py") if "_data" not in p.relative_to(package).parts)
     return fingerprint(*(part for p in files for part in (p.relative_to(package).as_posix(), p.read_bytes())))
 
 
