@@ -30,7 +30,8 @@ def main() -> int:
         from publish.worker import PdfWorker
 
         worker = PdfWorker()
-    from publish.cli import EXIT_INTERRUPTED, main as cli_main
+    from publish.cli import EXIT_INTERRUPTED
+    from publish.cli import main as cli_main
 
     code = cli_main(worker=worker)
     if code == EXIT_INTERRUPTED:

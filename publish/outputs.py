@@ -13,8 +13,8 @@ import hashlib
 import json
 import shutil
 import signal
-import threading
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path

@@ -16,6 +16,7 @@ import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import lxml.html
 import pikepdf
@@ -212,7 +213,7 @@ def test_a_300_page_book_is_under_the_caps(tmp_path: Path) -> None:
 
 
 class _Counter(http.server.BaseHTTPRequestHandler):
-    requests: list[str] = []
+    requests: ClassVar[list[str]] = []
 
     def do_GET(self) -> None:
         _Counter.requests.append(self.path)
