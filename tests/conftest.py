@@ -19,24 +19,24 @@ def seed_lines() -> list[str]:
     return lines
 
 
-@pytest.fixture(scope="session")
-def editions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The article's three editions, built once for the whole session."""
-    out = tmp_path_factory.mktemp("dist")
-    result = build(ARTICLE, out, environ={})
+RICH = Path(__file__).resolve().parent / "fixtures" / "rich" / "field-notes-on-footnotes.md"
+
+
+def _editions(manuscript: Path, out: Path) -> dict[str, Path]:
+    """Build all three editions once; map each format to its file."""
+    result = build(manuscript, out, environ={})
     return {
         p.suffix.lstrip("."): p for p in result.outputs if p.parent == out and p.suffix in (".html", ".pdf", ".epub")
     }
 
 
-RICH = Path(__file__).resolve().parent / "fixtures" / "rich" / "field-notes-on-footnotes.md"
+@pytest.fixture(scope="session")
+def editions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The article's three editions, built once for the whole session."""
+    return _editions(ARTICLE, tmp_path_factory.mktemp("dist"))
 
 
 @pytest.fixture(scope="session")
 def rich_editions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A manuscript with headings, notes, a quote, lists, links, a table and a figure."""
-    out = tmp_path_factory.mktemp("rich")
-    result = build(RICH, out, environ={})
-    return {
-        p.suffix.lstrip("."): p for p in result.outputs if p.parent == out and p.suffix in (".html", ".pdf", ".epub")
-    }
+    return _editions(RICH, tmp_path_factory.mktemp("rich"))
