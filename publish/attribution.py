@@ -15,7 +15,6 @@ from publish.licences import Licence
 from publish.manuscript import Author, Manuscript, PublicationDate, Source
 
 FORMAT_LABELS = {"html": "an HTML edition", "pdf": "a PDF edition", "epub": "an EPUB edition"}
-CC_NS = "http://creativecommons.org/ns#"
 
 
 @dataclass(frozen=True)
@@ -61,10 +60,6 @@ class Attribution:
             language=manuscript.language,
             keywords=manuscript.keywords,
         )
-
-    @property
-    def author_names(self) -> tuple[str, ...]:
-        return tuple(a.name for a in self.authors)
 
     @property
     def source_url(self) -> str | None:

@@ -1,6 +1,7 @@
 """Names the command line and the library share, kept light to import."""
 
 FORMATS = ("html", "pdf", "epub")
+CC_NS = "http://creativecommons.org/ns#"  # ccREL, in the XMP and the OPF
 PAPER_SIZES = ("a4", "letter")
 
 # The images a manuscript may show, as Pillow names their formats.

@@ -15,13 +15,13 @@ from pathlib import Path
 from ebooklib import epub
 from lxml import etree
 
-from publish.attribution import CC_NS
 from publish.cover import make_cover
 from publish.css import stylesheet
 from publish.document import Document
 from publish.errors import RenderError
 from publish.fetch import media_type
 from publish.fragment import for_epub
+from publish.options import CC_NS
 from publish.zips import deterministic_zip
 
 STYLESHEET = "css/style.css"

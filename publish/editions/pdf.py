@@ -23,9 +23,10 @@ from weasyprint.pdf.metadata import DocumentMetadata
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from publish.editions.printjob import CC_NS, PrintJob, Rights, prepare
+from publish.editions.printjob import PrintJob, Rights, prepare
 from publish.errors import RenderError, ToolError
 from publish.fetch import Fetcher, RefusedResourceError
+from publish.options import CC_NS
 
 if TYPE_CHECKING:
     from publish.document import Document

@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from publish.document import Document
 
 PAGE_SIZES = {"a4": "A4", "letter": "letter"}
-CC_NS = "http://creativecommons.org/ns#"
 
 
 @dataclass(frozen=True)
