@@ -29,3 +29,4 @@ def test_committed_web_subsets_are_what_the_generator_makes() -> None:
     assert sorted(expected) == sorted((FONTS / "web").glob("*.woff2"))
     stale = [path.name for path, data in expected.items() if Path(path).read_bytes() != data]
     assert stale == []
+    assert all(data.startswith(b"wOF2") for data in expected.values()), "WOFF2 in name and in fact"
