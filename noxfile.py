@@ -1,4 +1,5 @@
-"""Sessions: build, test, lint, validate, reproduce, bench, release. `nox -l` lists them."""
+"""The project's sessions (build, tests, lint, validate, reproduce, bench, release,
+preview, fonts); `nox -l` lists them with what each does."""
 
 from __future__ import annotations
 

@@ -146,8 +146,8 @@ class Attribution:
         note = None
         if self.assumed:
             note = (
-                f"The original notice names no specific licence. These terms follow the most restrictive "
-                f"reading, {lic.short_name}; a reuser who follows them stays within the real terms."
+                f"These terms follow {lic.short_name}, the most restrictive reading, "
+                "because the original notice names no specific licence."
             )
         return Terms(tuple(may), tuple(must), tuple(must_not), note)
 
@@ -169,12 +169,22 @@ class Attribution:
             "name": self.title,
             "author": authors,
             "inLanguage": self.language,
-            "datePublished": self.date.iso,
             "license": self.licence.deed_url,
             "copyrightNotice": self.notice,
             "creditText": self.credit_line,
             "isAccessibleForFree": True,
         }
+        if self.date.inferred:
+            # schema.org has no way to qualify datePublished, so an inferred
+            # date is not stated as one: it is a property that says what it is.
+            data["additionalProperty"] = {
+                "@type": "PropertyValue",
+                "name": "publication month, inferred from the text",
+                "value": self.date.iso,
+                "description": self.date.basis or "",
+            }
+        else:
+            data["datePublished"] = self.date.iso
         if self.subtitle:
             data["alternativeHeadline"] = self.subtitle
         if self.keywords:

@@ -22,7 +22,7 @@ from publish.environment import tool_versions
 from publish.errors import ManuscriptError, Problem, RenderError, UsageError
 from publish.manuscript import Manuscript, load
 from publish.options import FORMATS
-from publish.outputs import MANIFEST, after_build, digest, move_into, staging, write_manifest, write_sums
+from publish.outputs import MANIFEST, after_build, digest, move_into, owned, staging, write_manifest, write_sums
 from publish.styles import Styles
 
 if TYPE_CHECKING:
@@ -47,6 +47,7 @@ def manifest(
     source: dict[str, Any],
     tools: Mapping[str, str],
     outputs: Mapping[str, Path],
+    made: Sequence[str] = (),
 ) -> dict[str, Any]:
     """What went in, with what tools, and what came out: enough to rebuild and compare."""
     inputs = {f"manuscript/{m.path.name}": digest(m.path)}
@@ -61,7 +62,8 @@ def manifest(
         **source,
         "inputs": inputs,
         "tools": dict(tools),
-        "outputs": {name: digest(path) for name, path in outputs.items()},
+        # this_build: false for an edition an earlier build left (see --only)
+        "outputs": {name: {**digest(path), "this_build": name in made} for name, path in outputs.items()},
     }
 
 
@@ -242,7 +244,8 @@ def _build(
             files = after_build(stage, out_dir, manuscript.slug)
             tools = tool_versions(job.entry["pandoc"])
             images = [(i["src"], Path(i["path"])) for i in job.images]
-            content = manifest(manuscript, stack, images, job.source, tools, files)
+            made = list(owned(stage, manuscript.slug))
+            content = manifest(manuscript, stack, images, job.source, tools, files, made)
             content["options"] = {"formats": [f for f in FORMATS if f in formats], "paper": paper}
             files[MANIFEST] = write_manifest(stage, content)
             write_sums(stage, files)

@@ -107,7 +107,10 @@ def _parser() -> argparse.ArgumentParser:
         "$XDG_CACHE_HOME/publish, else ~/.cache/publish); it never changes an output byte",
     )
     build.add_argument(
-        "-q", "--quiet", action="store_true", help="print nothing on success (builds over 2 s show progress)"
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print nothing on success (without it, builds over 2 s show each edition as it finishes)",
     )
 
     check = commands.add_parser(

@@ -37,7 +37,7 @@ def _fit(
     return font, lines
 
 
-def make_cover(title: str, byline: str, licence: str, *, bold: Path, italic: Path, regular: Path) -> bytes:
+def make_cover(title: str, byline: str, *, bold: Path, italic: Path) -> bytes:
     """A PNG cover; the same text and fonts always give the same bytes."""
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
@@ -55,9 +55,6 @@ def make_cover(title: str, byline: str, licence: str, *, bold: Path, italic: Pat
     for line in author_lines:
         draw.text((MARGIN, y), line, font=author_font, fill=ACCENT)
         y += int(author_font.size * 1.25)
-
-    small = ImageFont.truetype(str(regular), 34, layout_engine=ImageFont.Layout.BASIC)
-    draw.text((MARGIN, HEIGHT - MARGIN - 34), licence, font=small, fill=INK)
 
     # Three colours and their anti-aliasing fit a small palette: a third of the
     # bytes of full colour, and four times faster to compress.

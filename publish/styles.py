@@ -18,6 +18,7 @@ from publish.defaults import default_styles
 
 if TYPE_CHECKING:
     import jinja2
+    from markupsafe import Markup
 from publish.errors import ToolError
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|])")
@@ -26,6 +27,15 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|])")
 def markdown_escape(text: str) -> str:
     """Text that Markdown shows as it is: its punctuation escaped."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+def breakable_url(url: str) -> Markup:
+    """A URL that may break after its slashes (not within "//"), and nowhere
+    else: each piece is kept whole, with a break opportunity between pieces."""
+    from markupsafe import Markup, escape
+
+    pieces = re.split(r"(?<=[^/]/)(?=[^/])", str(url))
+    return Markup("<wbr />").join(Markup('<span class="nobreak">{}</span>').format(escape(p)) for p in pieces)
 
 
 def project_styles(manuscript_folder: Path) -> Path | None:
@@ -87,6 +97,7 @@ class Styles:
             lstrip_blocks=True,
         )
         environment.filters["md"] = markdown_escape
+        environment.filters["url"] = breakable_url
         return environment
 
     def render(self, template: str, **context: Any) -> str:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,22 @@ from publish.build import build
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "manuscript" / "us-north-korean-summitry-round-two.md"
 SEED = Path(__file__).resolve().parent / "fixtures" / "seed" / "article.txt"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every build in the tests, and every command they start, keeps its cache
+    and HOME in a temporary folder: never in the checkout or the real home."""
+    home = tmp_path_factory.mktemp("home")
+    saved = {name: os.environ.get(name) for name in ("HOME", "PUBLISH_CACHE_DIR")}
+    os.environ["HOME"] = str(home)
+    os.environ["PUBLISH_CACHE_DIR"] = str(home / "publish-cache")
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")

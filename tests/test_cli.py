@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -20,7 +21,7 @@ def publish(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedP
         text=True,
         cwd=cwd,
         check=False,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(cwd or Path.cwd())},
+        env={"PATH": "/usr/bin:/bin", "HOME": os.environ["HOME"], "PUBLISH_CACHE_DIR": os.environ["PUBLISH_CACHE_DIR"]},
     )
 
 

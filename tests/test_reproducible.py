@@ -76,7 +76,7 @@ def test_manifest_records_inputs_tools_date_and_outputs(tmp_path: Path) -> None:
     assert tools["pandoc"] == "3.9"
     for name, facts in manifest["outputs"].items():
         data = (tmp_path / name).read_bytes()
-        assert facts == {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+        assert facts == {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "this_build": True}
     assert sorted(manifest["outputs"]) == sorted(set(OWNED) - {"SHA256SUMS", "manifest.json"})
     assert str(ROOT) not in (tmp_path / "manifest.json").read_text(), "no machine path in the manifest"
 
@@ -99,7 +99,8 @@ def test_only_keeps_earlier_editions_in_the_sums(tmp_path: Path) -> None:
     assert f"{hashlib.sha256(pdf).hexdigest()}  {SLUG}.pdf" in sums
     manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["options"]["formats"] == ["html"]
-    assert f"{SLUG}.pdf" in manifest["outputs"]
+    assert manifest["outputs"][f"{SLUG}.pdf"]["this_build"] is False  # left by the first build
+    assert manifest["outputs"][f"{SLUG}.html"]["this_build"] is True
 
 
 def test_release_bundle_is_deterministic_and_build_leaves_it_alone(tmp_path: Path) -> None:

@@ -94,7 +94,9 @@ def _book(document: Document) -> epub.EpubBook:
     book.set_language(m.language)
     for number, author in enumerate(m.authors, start=1):
         book.add_author(author.name, role="aut", uid=f"creator{number}")
-    book.add_metadata("DC", "date", m.date.iso)
+    # dc:date is the date of this EPUB publication (EPUB 3.3), a fact; the
+    # original's date, inferred here, is in the colophon and the JSON-LD.
+    book.add_metadata("DC", "date", m.edition_date.isoformat())
     if m.subtitle:
         book.add_metadata("DC", "description", m.subtitle)
     for keyword in m.keywords:
@@ -134,12 +136,7 @@ def _book(document: Document) -> epub.EpubBook:
     fonts = styles.find("fonts/literata/Literata-Regular.ttf").parent
     cover = epub.EpubCover(uid="cover-image", file_name=COVER_IMAGE)
     cover.content = make_cover(
-        m.title,
-        m.byline,
-        a.licence.short_name,
-        bold=fonts / "Literata-Bold.ttf",
-        italic=fonts / "Literata-Italic.ttf",
-        regular=fonts / "Literata-Regular.ttf",
+        m.title, m.byline, bold=fonts / "Literata-Bold.ttf", italic=fonts / "Literata-Italic.ttf"
     )
     book.add_item(cover)
     book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
