@@ -292,3 +292,11 @@ def test_rich_kit_copies_its_image(rich_editions: dict[str, Path]) -> None:
 
 def test_element_texts_helper_sees_the_notice(editions: dict[str, Path]) -> None:
     assert NOTICE in element_texts(html_tree(editions["html"]))
+
+
+def test_an_inferred_date_is_not_stated_as_the_publication_date(article: Attribution, rich: Attribution) -> None:
+    data = article.json_ld()
+    assert "datePublished" not in data
+    assert data["additionalProperty"]["value"] == "2019-02"
+    assert data["additionalProperty"]["name"] == "publication month, inferred from the text"
+    assert rich.json_ld()["datePublished"] == "2024-05-14"  # stated by its source, so stated here
