@@ -6,7 +6,7 @@ from the first in everything that must not matter:
   the checkout, at another path, writing to another output folder;
 - time zone, locale, umask, HOME, USER and PYTHONHASHSEED;
 - the clock, moved years ahead with ``faketime`` where it is installed;
-- the user, where the interpreter can be run by ``nobody``.
+- the user: ``nobody``, when the suite runs as root.
 
 On a mismatch it says where the files differ: diffoscope's report if
 diffoscope is installed, else the first differing bytes (and, for ZIP files,
@@ -62,13 +62,28 @@ def _publish() -> str:
     return str(script) if script.exists() else "publish"
 
 
-def _can_run_as_nobody() -> bool:
-    if os.geteuid() != 0 or not shutil.which("runuser"):
-        return False
-    probe = subprocess.run(
-        ["runuser", "-u", "nobody", "--", sys.executable, "-c", "import publish"], capture_output=True
-    )
-    return probe.returncode == 0
+NOBODY = 65534
+# As root, run as the user nobody: runuser if nobody can reach this Python;
+# else setpriv, keeping only the capability to read and write files root
+# owns (an interpreter under /root, which is 0700, needs it). Either way the
+# build runs with another uid and gid.
+AS_NOBODY = (
+    ["runuser", "-u", "nobody", "--"],
+    ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+     "--inh-caps=+dac_override,+dac_read_search", "--ambient-caps=+dac_override,+dac_read_search", "--"],
+)  # fmt: skip
+
+
+def _as_nobody() -> list[str] | None:
+    if os.geteuid() != 0:
+        return None
+    for prefix in AS_NOBODY:
+        if not shutil.which(prefix[0]):
+            continue
+        probe = [*prefix, sys.executable, "-c", f"import os, publish; assert os.getuid() == {NOBODY}"]
+        if subprocess.run(probe, capture_output=True).returncode == 0:
+            return prefix
+    return None
 
 
 def variants(tree: Path, work: Path) -> list[Variant]:
@@ -114,14 +129,14 @@ def variants(tree: Path, work: Path) -> list[Variant]:
         second.notes.append("clock moved to 2031-06-15 23:47 by faketime")
     else:
         second.notes.append("same clock (faketime is not installed)")
-    if _can_run_as_nobody():
-        second.prefix = ["runuser", "-u", "nobody", "--", *second.prefix]
-        for path in (work,):
-            for folder in [path, *[p for p in path.rglob("*") if p.is_dir()]]:
-                folder.chmod(0o777)
-        second.notes.append("run as the user nobody")
+    prefix = _as_nobody()
+    if prefix is not None:
+        second.prefix = [*prefix, *second.prefix]
+        for folder in [work, *[p for p in work.rglob("*") if p.is_dir()]]:
+            folder.chmod(0o777)
+        second.notes.append(f"run as the user nobody (uid {NOBODY}, by {prefix[0]})")
     else:
-        second.notes.append("same user id (nobody cannot run this interpreter), USER=bob")
+        second.notes.append("same user id (not root, so it cannot switch), USER=bob")
     for variant in (first, second):
         Path(variant.env["HOME"]).mkdir(parents=True, exist_ok=True)
         Path(variant.env["HOME"]).chmod(0o777)
