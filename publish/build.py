@@ -123,27 +123,18 @@ class _Job:
         """The images again, checked anew if a file changed since the body was cached."""
         if self.document is not None:
             return [{"src": i.src, "path": str(i.path), "format": i.format} for i in self.document.images]
-        from publish.fetch import Fetcher, RefusedResourceError
+        from publish.document import ImageRefusedError, open_image
+        from publish.sanitize import source_line
 
-        fetcher = Fetcher.of(self.manuscript.folder)
         found, problems = [], []
-        for image in self.entry["images"]:
-            src = image["src"]
+        for known in self.entry["images"]:
             try:
-                path = fetcher.resolve((self.manuscript.folder / src).resolve().as_uri(), shown=src)
-            except RefusedResourceError as exc:
-                problems.append(Problem(self.manuscript.label, self.manuscript.body_line, f"image {exc}"))
+                image = open_image(self.manuscript, known["src"], known)
+            except ImageRefusedError as exc:
+                line = source_line(self.manuscript, known["src"])
+                problems.append(Problem(self.manuscript.label, line, str(exc)))
                 continue
-            fmt = image["format"]
-            if hashlib.sha256(path.read_bytes()).hexdigest() != image["sha256"]:
-                from publish.sanitize import image_problem, source_line
-
-                fmt, why = image_problem(path)
-                if fmt is None:
-                    line = source_line(self.manuscript, src)
-                    problems.append(Problem(self.manuscript.label, line, f"image '{src}' {why}"))
-                    continue
-            found.append({"src": src, "path": str(path), "format": fmt})
+            found.append({"src": image.src, "path": str(image.path), "format": image.format})
         if problems:
             raise ManuscriptError(problems)
         return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -40,8 +41,28 @@ class Image:
         return EXTENSIONS[self.format]
 
 
+class ImageRefusedError(Exception):
+    """An image the editions may not show; the message says why."""
+
+
+def open_image(manuscript: Manuscript, src: str, known: Mapping[str, str] | None = None) -> Image:
+    """The image ``src`` names, if it is a file beside the manuscript in an
+    accepted format. ``known`` is what an earlier build found ("sha256",
+    "format"): while the file is unchanged, its format is not read again."""
+    url = src if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", src) else (manuscript.folder / src).resolve().as_uri()
+    try:
+        path = Fetcher.of(manuscript.folder).resolve(url, shown=src)
+    except RefusedResourceError as exc:
+        raise ImageRefusedError(f"image {exc}") from None
+    if known is not None and hashlib.sha256(path.read_bytes()).hexdigest() == known["sha256"]:
+        return Image(src, path, known["format"])
+    fmt, why = image_problem(path)
+    if fmt is None:
+        raise ImageRefusedError(f"image '{src}' {why}")
+    return Image(src, path, fmt)
+
+
 def _images(manuscript: Manuscript, body_html: str) -> tuple[list[Image], list[Problem]]:
-    fetcher = Fetcher.of(manuscript.folder)
     found: dict[str, Image] = {}
     problems = []
     where = 0
@@ -55,16 +76,9 @@ def _images(manuscript: Manuscript, body_html: str) -> tuple[list[Image], list[P
         if src in found:
             continue
         try:
-            url = src if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", src) else (manuscript.folder / src).resolve().as_uri()
-            path = fetcher.resolve(url, shown=src)
-        except RefusedResourceError as exc:
-            problems.append(Problem(manuscript.label, line, f"image {exc}"))
-            continue
-        fmt, why = image_problem(path)
-        if fmt is None:
-            problems.append(Problem(manuscript.label, line, f"image '{src}' {why}"))
-        else:
-            found[src] = Image(src, path, fmt)
+            found[src] = open_image(manuscript, src)
+        except ImageRefusedError as exc:
+            problems.append(Problem(manuscript.label, line, str(exc)))
     return list(found.values()), problems
 
 

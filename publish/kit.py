@@ -24,7 +24,7 @@ FILES = ("attribution.txt", "attribution.md", "attribution.html", "article.html"
 
 
 def _image_names(images: Sequence[tuple[str, str]]) -> dict[str, str]:
-    """(src, format) -> where the image goes, relative to article.html."""
+    """(src, format) -> the image's file name in the kit and in the EPUB."""
     return {src: f"images/{n:03d}{EXTENSIONS[fmt]}" for n, (src, fmt) in enumerate(images, start=1)}
 
 

@@ -21,6 +21,7 @@ from publish.document import Document
 from publish.errors import RenderError
 from publish.fetch import media_type
 from publish.fragment import for_epub
+from publish.kit import image_names
 from publish.options import CC_NS
 from publish.zips import deterministic_zip
 
@@ -123,10 +124,9 @@ def _book(document: Document) -> epub.EpubBook:
             epub.EpubItem(uid=f"res{number}", file_name=relative, media_type=media_type(Path(relative)), content=data)
         )
 
-    sources = {}
+    sources = image_names(document)  # never the manuscript's own file names
     for number, image in enumerate(document.images, start=1):
-        name = f"images/{number:03d}{image.extension}"  # never the manuscript's own file name
-        sources[image.src] = name
+        name = sources[image.src]
         book.add_item(
             epub.EpubItem(
                 uid=f"img{number}", file_name=name, media_type=image.media_type, content=image.path.read_bytes()
