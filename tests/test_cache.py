@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from commands import snapshot
 from conftest import ARTICLE, RICH
 
 import publish.body
@@ -19,10 +20,6 @@ import publish.cache
 from publish.build import build
 from publish.cache import Cache
 from publish.errors import UsageError
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture

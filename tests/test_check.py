@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from commands import publish
 from conftest import ARTICLE, RICH
 
 NOTICE = "This article is published under a Creative Commons License and may be republished with attribution."
@@ -20,9 +21,7 @@ OTHER_DEED = "https://creativecommons.org/licenses/by/4.0/"
 
 
 def check(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "publish", "check", *map(str, args)], capture_output=True, text=True, check=False
-    )
+    return publish("check", *args)
 
 
 def lines(done: subprocess.CompletedProcess[str], path: Path) -> list[str]:

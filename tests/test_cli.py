@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from commands import publish, snapshot
 from conftest import ARTICLE
 
 SLUG = "us-north-korean-summitry-round-two"
-
-
-def publish(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "publish", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        check=False,
-        env={"PATH": "/usr/bin:/bin", "HOME": os.environ["HOME"], "PUBLISH_CACHE_DIR": os.environ["PUBLISH_CACHE_DIR"]},
-    )
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,6 @@ from __future__ import annotations
 import http.server
 import re
 import shutil
-import subprocess
-import sys
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -21,6 +19,7 @@ from typing import ClassVar
 import lxml.html
 import pikepdf
 import pytest
+from commands import publish, snapshot
 from conftest import ARTICLE
 from lxml import etree
 from PIL import Image
@@ -31,12 +30,6 @@ ACTIVE_TAGS = {"script", "iframe", "object", "embed", "frame", "applet", "base",
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "poster", "{http://www.w3.org/1999/xlink}href"}
 SAFE_DATA = re.compile(r"data:(image/(png|jpeg|gif|webp)|font/woff2);base64,")
 MARKDOWN_ACTIVE = re.compile(r"(?<!\\)<(script|iframe|object|embed)\b|\]\((javascript|data|file):", re.IGNORECASE)
-
-
-def publish(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "publish", *map(str, args)], capture_output=True, text=True, cwd=cwd, check=False
-    )
 
 
 REFUSED = {
@@ -68,10 +61,6 @@ def dist(tmp_path: Path) -> Path:
     done = publish("build", ARTICLE, "--out", out, "--only", "html")
     assert done.returncode == 0, done.stderr
     return out
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.mark.parametrize("case", REFUSED, ids=list(REFUSED))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from commands import snapshot
 from conftest import ARTICLE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -108,10 +109,6 @@ def test_an_ebooklib_write_failure_fails_the_build(tmp_path: Path, monkeypatch: 
 
 
 # -- nothing is lost ---------------------------------------------------------------
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
