@@ -65,17 +65,24 @@ def _find(root: etree._Element, tag: str, css_class: str) -> list[etree._Element
     ]
 
 
+def _text_before(el: etree._Element, text: str) -> None:
+    """Add ``text`` just before ``el``: to its previous sibling's tail, or its parent's text."""
+    previous = el.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + text
+    else:
+        parent = el.getparent()
+        assert parent is not None
+        parent.text = (parent.text or "") + text
+
+
 def _remove(el: etree._Element) -> None:
     """Take ``el`` out of the tree, keeping the text that follows it."""
     parent = el.getparent()
     if parent is None:
         return
     if el.tail:
-        previous = el.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + el.tail
-        else:
-            parent.text = (parent.text or "") + el.tail
+        _text_before(el, el.tail)
     parent.remove(el)
 
 
@@ -203,29 +210,13 @@ _SIMPLE = {
 
 def _unwrap(el: etree._Element) -> None:
     """Replace ``el`` by its children and text."""
-    parent = el.getparent()
-    if parent is None:
+    if el.getparent() is None:
         return
-    index = parent.index(el)
-    children = list(el)
     if el.text:
-        previous = parent[index - 1] if index else None
-        if previous is not None:
-            previous.tail = (previous.tail or "") + el.text
-        else:
-            parent.text = (parent.text or "") + el.text
-    for offset, child in enumerate(children):
-        parent.insert(index + offset, child)
-    if el.tail:
-        if children:
-            children[-1].tail = (children[-1].tail or "") + el.tail
-        else:
-            previous = parent[index - 1] if index else None
-            if previous is not None:
-                previous.tail = (previous.tail or "") + el.tail
-            else:
-                parent.text = (parent.text or "") + el.tail
-    parent.remove(el)
+        _text_before(el, el.text)
+    for child in list(el):
+        el.addprevious(child)  # moves the child with its tail
+    _remove(el)
 
 
 def for_kit(fragment: str, sources: Mapping[str, str]) -> str:
