@@ -78,9 +78,6 @@ class Styles:
     def read_text(self, relative: str) -> str:
         return self.find(relative).read_text(encoding="utf-8")
 
-    def read_bytes(self, relative: str) -> bytes:
-        return self.find(relative).read_bytes()
-
     @cached_property
     def environment(self) -> jinja2.Environment:
         import jinja2.sandbox  # imported on first use: a cached rebuild never renders
