@@ -1,25 +1,61 @@
-"""The manuscript body through pandoc, once, sandboxed, to an HTML fragment."""
+"""The manuscript body through pandoc, once, sandboxed, to an HTML fragment.
+
+pandoc reads the body as pandoc Markdown with every way of dropping or
+injecting text turned off, and runs publish's policy filter (policy.lua) on
+its syntax tree. Everything pandoc would only warn about (a note defined
+twice, a note never cited, an id given twice, math it cannot read) becomes
+a manuscript problem at the writer's line: pandoc's own messages never
+reach the user.
+"""
 
 from __future__ import annotations
 
 import functools
+import json
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pypandoc
 
-from publish.errors import RenderError, ToolError
+from publish.errors import Problem, RenderError, ToolError
+from publish.locate import Locator
 from publish.manuscript import Manuscript
 
 PANDOC_VERSION = "3.9"
+POLICY = Path(__file__).resolve().parent / "policy.lua"
 
-# Raw HTML and raw-format blocks are escaped, not passed through: a manuscript
-# from outside must not be able to put markup of its own into the editions.
-MARKDOWN = "markdown-raw_html-raw_attribute-raw_tex"
+# What each switched-off extension would do to a manuscript from outside:
+_OFF = (
+    "raw_html",  # <script>, <div>, <!-- --> would be markup; they are text
+    "raw_attribute",  # ```{=html} blocks would be passed through
+    "raw_tex",  # \commands would vanish from the HTML
+    "native_divs",  # <div> and <span> would become elements
+    "native_spans",
+    "yaml_metadata_block",  # a paragraph between two --- lines would vanish
+    "pandoc_title_block",  # a first line starting with % would vanish
+    "latex_macros",  # a \newcommand line would vanish
+)
+MARKDOWN = "markdown" + "".join(f"-{name}" for name in _OFF)
 
 PANDOC_ARGS = (
     "--sandbox",  # pandoc reads no file and fetches nothing
     "--wrap=none",
-    "--shift-heading-level-by=1",  # the title is the only h1; body sections are h2
+    "--mathml",  # math as MathML: no script, no network
+    "--syntax-highlighting=none",  # code as plain text, in the code face
+    "--quiet",  # warnings go to the log only, and from there to our messages
+    f"--lua-filter={POLICY}",
 )
+
+
+@dataclass(frozen=True)
+class Body:
+    """pandoc's fragment, and what it had to say about the manuscript."""
+
+    html: str
+    problems: tuple[Problem, ...]
 
 
 @functools.cache
@@ -30,7 +66,7 @@ def pandoc_version() -> str:
         raise ToolError(f"pandoc is not available: {exc}") from exc
 
 
-def render_body(manuscript: Manuscript) -> str:
+def render_body(manuscript: Manuscript) -> Body:
     """The body as an HTML5 fragment (XHTML-compatible: void tags self-closed)."""
     version = pandoc_version()
     if version != PANDOC_VERSION:
@@ -38,15 +74,140 @@ def render_body(manuscript: Manuscript) -> str:
             f"pandoc {version} found, {PANDOC_VERSION} required (pinned through pypandoc-binary); "
             "reinstall the project's dependencies"
         )
-    try:
-        return str(
-            pypandoc.convert_text(
+    with tempfile.TemporaryDirectory(prefix="publish-pandoc-") as folder:
+        log = Path(folder) / "log.json"
+        try:
+            html = pypandoc.convert_text(
                 manuscript.body,
                 to="html5",
                 format=MARKDOWN,
-                extra_args=list(PANDOC_ARGS),
+                extra_args=[*PANDOC_ARGS, f"--log={log}"],
                 verify_format=False,
             )
+        except RuntimeError as exc:
+            raise RenderError(f"{manuscript.path}: pandoc failed: {exc}") from exc
+        entries = json.loads(log.read_text(encoding="utf-8")) if log.exists() else []
+    where = Locator(manuscript)
+    problems = [_problem(manuscript, where, entry) for entry in entries]
+    return Body(str(html), tuple(p for p in problems if p is not None))
+
+
+# -- pandoc's log, as our messages ----------------------------------------------
+
+_ELEMENTS = {
+    "Span": "a span",
+    "Div": "a fenced div",
+    "Header": "a heading",
+    "Link": "a link",
+    "Image": "an image",
+    "Code": "inline code",
+    "CodeBlock": "a code block",
+    "Table": "a table",
+    "Figure": "a figure",
+}
+_SPAN_CLASSES = "smallcaps, underline, mark"
+
+
+def _first_line(text: str) -> str:
+    return text.strip().split("\n", 1)[0]
+
+
+def _problem(manuscript: Manuscript, where: Locator, entry: dict[str, Any]) -> Problem | None:
+    kind = entry.get("type", "")
+    line = where.body_line(int(entry["line"])) if "line" in entry else None
+
+    def at(found: int | None, message: str) -> Problem:
+        return Problem(manuscript.label, found if found is not None else manuscript.body_line, message)
+
+    if kind == "ScriptingWarning" and str(entry.get("message", "")).startswith("publish\t"):
+        return _policy(manuscript, where, str(entry["message"]).split("\t")[1:])
+    if kind == "DuplicateIdentifier":
+        return None  # publish.sanitize reports every id given twice, naming both lines
+    if kind == "DuplicateNoteReference":
+        label = str(entry.get("contents", ""))
+        first = where.search(re.compile(r"^\s{0,3}\[\^" + re.escape(label) + r"\]:"), before=line)
+        earlier = f" (first on line {first})" if first is not None else ""
+        return at(
+            line,
+            f"note [^{label}] is defined twice{earlier}; one definition would be lost: "
+            "give one of them another label",
         )
-    except RuntimeError as exc:
-        raise RenderError(f"{manuscript.path}: pandoc failed: {exc}") from exc
+    if kind == "NoteDefinedButNotUsed":
+        label = str(entry.get("key", ""))
+        return at(
+            line,
+            f"note [^{label}] is never cited, so its text would be lost; cite it with [^{label}] or delete it",
+        )
+    if kind == "DuplicateLinkReference":
+        label = str(entry.get("contents", ""))
+        first = where.search(re.compile(r"^\s{0,3}" + re.escape(label) + r":"), before=line)
+        earlier = f" (first on line {first})" if first is not None else ""
+        return at(line, f"link reference {label} is defined twice{earlier}; only one can be used: delete the other")
+    if kind == "CouldNotConvertTeXMath":
+        tex = str(entry.get("contents", ""))
+        reason = _tex_reason(str(entry.get("message", "")))
+        found = where.text(tex, key=f"math:{tex}")
+        return at(
+            found,
+            f"math ${tex}$ cannot be read as TeX ({_short(reason)}); correct it, or write \\$ for a dollar sign",
+        )
+    pretty = _first_line(str(entry.get("pretty", kind)))
+    return at(line, f"pandoc: {pretty}; correct this line")
+
+
+def _tex_reason(message: str) -> str:
+    """texmath's reason, from its message (the source, a caret, then the reason)."""
+    lines = [line.strip() for line in message.split("\n") if line.strip()]
+    return next((line for line in lines if line.startswith("unexpected")), lines[-1] if lines else "unreadable")
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _policy(manuscript: Manuscript, where: Locator, fields: list[str]) -> Problem:
+    """One refusal from policy.lua: ``what``, the element type, then details."""
+    what, element, *rest = [*fields, "", ""][: max(len(fields), 2)]
+    thing = _ELEMENTS.get(element, "an element")
+    value = rest[0] if rest else ""
+
+    def at(line: int, message: str) -> Problem:
+        return Problem(manuscript.label, line, message)
+
+    if what == "class":
+        line = where.attribute(r"(?<![\w-])\.?" + re.escape(value) + r"(?![\w-])", key=f"class:{value}")
+        if element in ("Code", "CodeBlock"):
+            advice = "code takes one class, its language (```python); delete the others"
+        elif element == "Span":
+            advice = f"spans take only the classes {_SPAN_CLASSES}; delete it"
+        elif element == "Header":
+            advice = "headings take only .unnumbered and .unlisted; delete it"
+        else:
+            advice = f"{thing} takes no classes here: the editions give them no meaning; delete it"
+        return at(line, f"class .{value} on {thing}: not allowed; {advice}")
+    if what == "attribute":
+        line = where.attribute(r"(?<![\w-])" + re.escape(value) + r"\s*=", key=f"attr:{value}")
+        if value.lower().startswith("on"):
+            return at(line, f"attribute {value}: event handlers are not allowed in the body")
+        if value.lower() == "style":
+            style = rest[1] if len(rest) > 1 else ""
+            return at(line, f'attribute style="{_short(style)}": inline styles are not allowed; use the CSS')
+        allowed = "lang and dir" + (", width and height" if element == "Image" else "")
+        return at(line, f"attribute {value}: not allowed in the body; {thing} may carry only {allowed}")
+    if what == "lang":
+        line = where.attribute(r"lang\s*=\s*\"?" + re.escape(value), key=f"lang:{value}")
+        return at(line, f"lang '{value}': not a BCP 47 language tag; write e.g. lang=ko or lang=zh-Hant")
+    if what == "dir":
+        line = where.attribute(r"dir\s*=\s*\"?" + re.escape(value), key=f"dir:{value}")
+        return at(line, f"dir '{value}': write dir=rtl, dir=ltr or dir=auto")
+    if what == "id-reserved":
+        line = where.attribute("#" + re.escape(value), key=f"id:{value}")
+        return at(line, f"id '{value}': ids starting with _ belong to the editions' own parts; rename it")
+    if what == "id-invalid":
+        line = where.attribute("#" + re.escape(value), key=f"id:{value}")
+        return at(
+            line,
+            f"id '{value}': an id must start with a letter and hold only letters, digits, - _ and . "
+            "(no colon); rename it",
+        )
+    return at(manuscript.body_line, f"{thing}: refused ({' '.join(fields)})")

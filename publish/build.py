@@ -124,14 +124,15 @@ class _Job:
         if self.document is not None:
             return [{"src": i.src, "path": str(i.path), "format": i.format} for i in self.document.images]
         from publish.document import ImageRefusedError, open_image
-        from publish.sanitize import source_line
+        from publish.locate import Locator
 
         found, problems = [], []
+        where = Locator(self.manuscript)
         for known in self.entry["images"]:
             try:
                 image = open_image(self.manuscript, known["src"], known)
             except ImageRefusedError as exc:
-                line = source_line(self.manuscript, known["src"])
+                line = where.link(known["src"])
                 problems.append(Problem(self.manuscript.label, line, str(exc)))
                 continue
             found.append({"src": image.src, "path": str(image.path), "format": image.format})

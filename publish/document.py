@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -17,10 +17,13 @@ from publish.body import render_body
 from publish.dates import source_date
 from publish.errors import ManuscriptError, Problem, UsageError
 from publish.fetch import Fetcher, RefusedResourceError
-from publish.fragment import MAX_DEPTH, TooDeepError, check_depth, images
-from publish.manuscript import Manuscript
+from publish.fonts import Routing, Typefaces, contexts, describe, merge
+from publish.fragment import MAX_DEPTH, TooDeepError, check_depth, images, normalize
+from publish.locate import Locator
+from publish.losses import silent_losses
+from publish.manuscript import Manuscript, not_text, without_controls
 from publish.options import EXTENSIONS, IMAGE_FORMATS, PAPER_SIZES
-from publish.sanitize import body_problems, image_problem, source_line
+from publish.sanitize import body_problems, image_problem
 from publish.styles import Styles
 
 
@@ -65,10 +68,9 @@ def open_image(manuscript: Manuscript, src: str, known: Mapping[str, str] | None
 def _images(manuscript: Manuscript, body_html: str) -> tuple[list[Image], list[Problem]]:
     found: dict[str, Image] = {}
     problems = []
-    where = 0
+    where = Locator(manuscript)
     for src, alt in images(body_html):
-        line = source_line(manuscript, src, where)
-        where = line - manuscript.body_line
+        line = where.link(src)
         if not alt.strip():
             problems.append(
                 Problem(manuscript.label, line, f"image '{src}' has no text alternative; write ![what it shows]({src})")
@@ -80,6 +82,62 @@ def _images(manuscript: Manuscript, body_html: str) -> tuple[list[Image], list[P
         except ImageRefusedError as exc:
             problems.append(Problem(manuscript.label, line, str(exc)))
     return list(found.values()), problems
+
+
+def text_contexts(manuscript: Manuscript, body_html: str) -> dict[tuple[str, str], set[int]]:
+    """Every character the manuscript brings to the editions, by the stack that sets it."""
+    from lxml import etree
+
+    root = etree.fromstring(f'<div lang="{manuscript.language}">{body_html}</div>')
+    fields = [manuscript.title, manuscript.subtitle or "", manuscript.notice, *manuscript.keywords]
+    fields += [manuscript.rights.reason or "", manuscript.date.basis or ""]
+    for author in manuscript.authors:
+        fields += [author.display_name, author.biography or ""]
+    metadata = {("text", manuscript.language): set(map(ord, "".join(fields)))}
+    return merge(contexts(root, manuscript.language), metadata)
+
+
+MAX_REPORTED_LINES = 12
+
+
+def font_problems(manuscript: Manuscript, routing: Routing) -> list[Problem]:
+    """Characters no font of the editions has, at each line that holds them."""
+    if not routing.uncovered:
+        return []
+    uncovered = {chr(c) for c in routing.uncovered}
+    lines = manuscript.path.read_text(encoding="utf-8-sig").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if routing.missing:
+        from publish.fonts import FontUnavailableError
+
+        where = [n for n, line in enumerate(lines, start=1) if uncovered & set(line)][:5]
+        raise FontUnavailableError(
+            f"{manuscript.label}: lines {', '.join(map(str, where))} have characters that no available font has "
+            f"({', '.join(describe(c) for c in sorted(routing.uncovered)[:5])}); "
+            + "; ".join(routing.missing.values())
+        )
+    found = []
+    for number, line in enumerate(lines, start=1):
+        here = sorted(set(line) & uncovered, key=line.index)
+        if here:
+            found.append((number, here))
+    advice = (
+        "no font of the editions has them; remove them, or add a font that has them to "
+        "styles/fonts/fonts.toml (README, Fonts and scripts)"
+    )
+    problems = [
+        Problem(manuscript.label, number, f"{', '.join(describe(ord(c)) for c in chars)}: {advice}")
+        for number, chars in found[:MAX_REPORTED_LINES]
+    ]
+    if len(found) > MAX_REPORTED_LINES:
+        rest = found[MAX_REPORTED_LINES:]
+        problems.append(
+            Problem(
+                manuscript.label,
+                rest[0][0],
+                f"and {len(rest)} more lines from here on hold characters that no font of the editions has",
+            )
+        )
+    return problems
 
 
 @dataclass(frozen=True)
@@ -110,17 +168,25 @@ class Document:
         """
         if paper not in PAPER_SIZES:
             raise UsageError(f"paper size {paper!r} is not one of {', '.join(PAPER_SIZES)}")
-        body = render_body(manuscript)
+        # Characters that are not text are refused at their lines; pandoc
+        # reads the rest, so that every other problem is reported with them.
+        problems = not_text(manuscript.label, manuscript.body, manuscript.body_line)
+        readable = replace(manuscript, body=without_controls(manuscript.body)) if problems else manuscript
+        problems += silent_losses(manuscript)
+        rendered = render_body(readable)
+        problems += rendered.problems
         try:
-            check_depth(body)
+            check_depth(rendered.html)
         except TooDeepError:
             raise ManuscriptError.single(
                 manuscript.label,
                 manuscript.body_line,
                 f"body: quotes and lists nest more than {MAX_DEPTH} levels deep; flatten them",
             ) from None
-        found, problems = _images(manuscript, body)
-        problems = body_problems(manuscript, body) + problems
+        body = normalize(rendered.html)
+        found, image_problems = _images(manuscript, body)
+        problems += body_problems(manuscript, body) + image_problems
+        problems += font_problems(manuscript, Typefaces.of(styles).route(text_contexts(manuscript, body)))
         if problems:
             raise ManuscriptError(problems)
         when = date if date is not None else source_date(manuscript, environ)
@@ -129,6 +195,15 @@ class Document:
     @cached_property
     def attribution(self) -> Attribution:
         return Attribution.of(self.manuscript)
+
+    @cached_property
+    def typefaces(self) -> Typefaces:
+        return Typefaces.of(self.styles)
+
+    @cached_property
+    def typeface_credits(self) -> list[str]:
+        """The families the manuscript's own text is set in, as the colophon credits them."""
+        return self.typefaces.credits(self.typefaces.route(text_contexts(self.manuscript, self.body_html)))
 
     def context(self, fmt: str, body: str) -> dict[str, object]:
         """What every template sees; ``body`` is the fragment adapted to the edition."""
@@ -139,4 +214,5 @@ class Document:
             "fmt": fmt,
             "changes": self.attribution.changes(fmt),
             "edition_date": self.manuscript.edition_date,
+            "typefaces": self.typeface_credits,
         }

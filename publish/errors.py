@@ -51,7 +51,7 @@ class ManuscriptError(PublishError):
     exit_code = 2
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = sorted(problems)
+        self.problems = sorted(set(problems))  # one message per problem, in line order
         super().__init__("\n".join(str(p) for p in self.problems))
 
     @classmethod

@@ -86,16 +86,50 @@ def _remove(el: etree._Element) -> None:
     parent.remove(el)
 
 
+# The editions' own ids start with "_": pandoc's automatic ids start with a
+# letter, and policy.lua refuses a writer's id that starts with "_".
+NOTES = "_notes"
+NOTES_TITLE = "_notes-title"
+
+
+def normalize(fragment: str) -> str:
+    """pandoc's fragment as every edition starts from it.
+
+    - pandoc's note ids (fn1, fnref1, footnotes) move into the editions' own
+      namespace, so a heading called "Footnotes" or "FN1" never meets them;
+    - task-list checkboxes are disabled: they show a state, they take no input.
+    """
+    root = _parse(fragment, namespaced=False)
+    renamed = {}
+    for ref in _find(root, "a", "footnote-ref"):
+        renamed[ref.get("id", "")] = f"_{ref.get('id', '')}"
+    for section in _find(root, "section", "footnotes"):
+        renamed[section.get("id", "")] = NOTES
+        for li in section.iter("li"):
+            if li.get("id"):
+                renamed[li.get("id", "")] = f"_{li.get('id', '')}"
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.get("id") in renamed and (el.tag in ("a", "li", "section")):
+            el.set("id", renamed[el.get("id", "")])
+        if el.tag == "a" and set((el.get("class") or "").split()) & {"footnote-ref", "footnote-back"}:
+            el.set("href", "#" + renamed.get((el.get("href") or "").lstrip("#"), ""))
+        if el.tag == "input" and el.get("type") == "checkbox":
+            el.set("disabled", "")
+    return _inner(root, "xml")
+
+
 def _notes_heading(root: etree._Element, namespace: str = "") -> None:
     """pandoc opens the notes with a rule; a heading names the section instead."""
     for section in _find(root, "section", "footnotes"):
         for rule in [el for el in section if _tag(el) == "hr"]:
             _remove(rule)
-        heading = etree.Element(f"{namespace}h2", {"id": "edition-notes"})
+        heading = etree.Element(f"{namespace}h2", {"id": NOTES_TITLE})
         heading.text = "Notes"
         heading.tail = "\n"
         section.insert(0, heading)
-        section.set("aria-labelledby", "edition-notes")
+        section.set("aria-labelledby", NOTES_TITLE)
 
 
 def _backlinks(root: etree._Element) -> None:
@@ -152,7 +186,26 @@ def for_print(fragment: str) -> str:
             parent.replace(ref, span)
     for section in _find(root, "section", "footnotes"):
         _remove(section)
+    _print_forms(root)
     return _inner(root, "html")
+
+
+def _print_forms(root: etree._Element) -> None:
+    """What WeasyPrint cannot draw, drawn another way: MathML as HTML, and a
+    task list's checkboxes as boxes, ticked or empty."""
+    from publish.mathprint import MATHML, mathml_to_html
+
+    for math in list(root.iter(f"{MATHML}math")):
+        parent = math.getparent()
+        if parent is not None:
+            parent.replace(math, mathml_to_html(math))
+    for box in [el for el in root.iter("input") if el.get("type") == "checkbox"]:
+        mark = etree.Element("span", {"class": "task-box"})
+        mark.text = "✓" if box.get("checked") is not None else "\u00a0"
+        mark.tail = box.tail
+        parent = box.getparent()
+        if parent is not None:
+            parent.replace(box, mark)
 
 
 def for_epub(fragment: str, sources: Mapping[str, str]) -> str:

@@ -495,6 +495,56 @@ def _decode(path: str, data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+# Characters that are not text: C0 and C1 controls other than tab and line
+# breaks, the line and paragraph separators, U+FFFD (what a bad conversion
+# leaves) and the noncharacters. XML, HTML and EPUB readers refuse or mangle
+# them, so they are refused at their line rather than silently dropped.
+_NOT_TEXT = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffd\ufdd0-\ufdef"
+    "\ufffe\uffff\U0001fffe\U0001ffff\U0002fffe\U0002ffff\U0003fffe\U0003ffff"
+    "\U000efffe\U000effff\U000ffffe\U000fffff\U0010fffe\U0010ffff]"
+)
+_CONTROL_NAMES = {
+    0x00: "NULL", 0x07: "BELL", 0x08: "BACKSPACE", 0x0B: "VERTICAL TAB", 0x0C: "FORM FEED",
+    0x1B: "ESCAPE", 0x7F: "DELETE", 0x85: "NEXT LINE", 0x2028: "LINE SEPARATOR",
+    0x2029: "PARAGRAPH SEPARATOR", 0xFFFD: "REPLACEMENT CHARACTER",
+}  # fmt: skip
+
+
+def character_name(char: str) -> str:
+    """U+000C FORM FEED: how messages name a character."""
+    import unicodedata
+
+    code = ord(char)
+    name = _CONTROL_NAMES.get(code) or unicodedata.name(char, "")
+    if not name:
+        name = "a control character" if code < 0xA0 else "a noncharacter"
+    return f"U+{code:04X} {name}"
+
+
+def not_text(path: str, text: str, first_line: int = 1) -> list[Problem]:
+    """One problem for every line holding characters that are not text."""
+    problems = []
+    for number, line in enumerate(text.split("\n"), start=first_line):
+        found = list(dict.fromkeys(_NOT_TEXT.findall(line)))
+        if not found:
+            continue
+        names = ", ".join(character_name(c) for c in found)
+        if found == ["\ufffd"]:
+            advice = "the text was damaged by a conversion; restore the original characters"
+        else:
+            advice = "delete it; only tabs and line breaks may stand between the characters of a text"
+        verb = "is" if len(found) == 1 else "are"
+        problems.append(Problem(path, number, f"the line holds {names}, which {verb} not text: {advice}"))
+    return problems
+
+
+def without_controls(text: str) -> str:
+    """The text with every character not_text refuses as a space: pandoc can
+    still read it, to report the body's other problems in the same pass."""
+    return _NOT_TEXT.sub(" ", text)
+
+
 def read_text(path: Path, display: str) -> str:
     """The manuscript's text, with every file-level problem as a ManuscriptError."""
     cap = MAX_MANUSCRIPT_BYTES // 2**20
@@ -529,6 +579,10 @@ def load(path: Path, *, display: str | None = None) -> Manuscript:
     text = read_text(path, shown)
     front, body, body_line = _split(shown, text)
     reader = _Reader(shown, line_offset=2)
+    # The body's are reported with the body's other problems (publish.document).
+    reader.problems += [p for p in not_text(shown, text) if p.line < body_line]
+    if reader.problems:
+        raise ManuscriptError(reader.problems)  # YAML would stop at the first one
     if not _SLUG.fullmatch(path.stem):
         reader.problem(
             1,

@@ -1,13 +1,15 @@
 """What a manuscript body may carry into the editions, and what it may not.
 
 The policy, documented in the README:
-- raw HTML in the Markdown is escaped by pandoc (shown as text), never passed
-  through, so no tag of the manuscript's own reaches an edition;
-- links may be http, https or mailto, or point within the article (``#…``);
-  ``javascript:``, ``data:``, ``file:`` and relative file links are refused;
-- attributes (pandoc's ``{…}`` syntax) are limited to a harmless set: event
-  handlers, ``rel``, inline styles (beyond pandoc's own table alignment) and
-  anything else are refused;
+- raw HTML in the Markdown is shown as text, never passed through, so no tag
+  of the manuscript's own reaches an edition (pandoc's reader options);
+- the writer's ids, classes and attributes are held to a small set by
+  policy.lua, inside pandoc; what pandoc then writes is checked again here,
+  as a second line of defence: event handlers, inline styles beyond
+  pandoc's own table alignment, and anything outside the set are refused;
+- links must be valid http, https or mailto URLs, or ``#id`` links to an id
+  of the article's own (see publish.links);
+- every id is unique;
 - only raster images (PNG, JPEG, GIF, WebP) beside the manuscript can be
   shown, at most 20 MiB and 50 megapixels each; SVG, video, audio and
   embedded documents are refused.
@@ -19,54 +21,39 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections import Counter
 from pathlib import Path
-from urllib.parse import unquote
 
 from lxml import etree
 
 from publish.errors import Problem
+from publish.links import link_problem
+from publish.locate import Locator
 from publish.manuscript import Manuscript
 from publish.options import IMAGE_FORMATS
 
 MAX_PIXELS = 50_000_000
 
+# What pandoc itself writes, besides the writer's lang, dir, width and height.
 _ATTRIBUTES = {
     "id", "class", "lang", "dir", "title", "href", "src", "alt", "role", "type", "start", "reversed",
-    "colspan", "rowspan", "scope", "headers", "width", "height", "datetime", "cite", "value",
+    "colspan", "rowspan", "width", "height", "checked", "disabled", "aria-hidden", "aria-labelledby",
+    "data-cites", "style",
 }  # fmt: skip
-# pandoc's own inline styles: table alignment and column widths.
-_SAFE_STYLE = re.compile(r"\s*(?:text-align:\s*(?:left|right|center|justify)|width:\s*\d+(?:\.\d+)?%)\s*;?\s*")
-_SAFE_LINK = re.compile(r"(?:https?:|mailto:|#)", re.IGNORECASE)
+# Classes pandoc writes, and the few a writer may use (policy.lua).
+_CLASSES = {
+    "footnote-ref", "footnotes", "footnotes-end-of-document", "footnote-back", "task-list", "uri", "email",
+    "citation", "smallcaps", "line-block", "example", "math", "inline", "display",
+}  # fmt: skip
+_LANGUAGE_CLASS = re.compile(r"language-[\w+#.-]+")
+# pandoc's own inline styles: table alignment, column widths, image sizes.
+_SAFE_STYLE = re.compile(
+    r"\s*(?:(?:text-align:\s*(?:left|right|center|justify)|(?:width|height):\s*\d+(?:\.\d+)?(?:%|px|em|cm|mm|in))"
+    r"\s*;?\s*)+"
+)
 _MEDIA = {"video", "audio", "embed", "iframe", "object", "source", "track", "frame", "frameset", "portal"}
-_INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
-
-
-def source_line(manuscript: Manuscript, needle: str, after: int = 0) -> int:
-    """The manuscript line on which ``needle`` next appears in the body, at or
-    after body line ``after`` (0-based); the body's first line if nowhere."""
-    lines = manuscript.body.split("\n")
-    # pandoc may have percent-encoded the reference or changed its spaces.
-    candidates = [c for c in dict.fromkeys((needle, unquote(needle))) if c]
-    for loose in (False, True):
-        for offset in range(after, len(lines)):
-            line = _INVISIBLE.sub("", lines[offset]) if loose else lines[offset]
-            if any((_INVISIBLE.sub("", c) if loose else c) in line for c in candidates):
-                return manuscript.body_line + offset
-    return manuscript.body_line
-
-
-class _Lines:
-    """Finds the line of each occurrence in turn: the second problem with the
-    same text points at its second appearance, not the first again."""
-
-    def __init__(self, manuscript: Manuscript) -> None:
-        self.manuscript = manuscript
-        self.seen: dict[str, int] = {}
-
-    def __call__(self, needle: str) -> int:
-        line = source_line(self.manuscript, needle, self.seen.get(needle, 0))
-        self.seen[needle] = line - self.manuscript.body_line + 1
-        return line
+_MATHML = "{http://www.w3.org/1998/Math/MathML}"
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 
 def _short(value: str, limit: int = 60) -> str:
@@ -74,44 +61,79 @@ def _short(value: str, limit: int = 60) -> str:
 
 
 def body_problems(manuscript: Manuscript, fragment: str) -> list[Problem]:
-    """Everything in pandoc's fragment that the policy above refuses."""
+    """Everything in the fragment (pandoc's, normalised) that the policy above refuses."""
     root = etree.fromstring(f"<div>{fragment}</div>")
     problems: list[Problem] = []
-    where = _Lines(manuscript)
+    where = Locator(manuscript)
 
-    def refuse(needle: str, message: str) -> None:
-        problems.append(Problem(manuscript.label, where(needle), message))
+    def refuse(line: int, message: str) -> None:
+        problems.append(Problem(manuscript.label, line, message))
 
-    inside_media = set()
+    ids = [str(el.get("id")) for el in root.iter() if isinstance(el.tag, str) and el.get("id")]
+    problems += _duplicate_ids(manuscript, root, ids)
+    known = frozenset(ids)
+    skip: set[etree._Element] = set()
     for el in root.iter():
-        if el is root or not isinstance(el.tag, str) or el.getparent() in inside_media:
-            if el.getparent() in inside_media:
-                inside_media.add(el)  # a media element's fallback content is part of it
+        if el is root or not isinstance(el.tag, str) or el in skip:
             continue
-        if el.tag in _MEDIA:
-            inside_media.add(el)
+        tag = str(el.tag)
+        if tag in _MEDIA:
+            skip.update(el.iterdescendants())  # a media element's fallback content is part of it
             src = str(el.get("src", ""))
-            refuse(src or el.tag, f"{el.tag} '{_short(src)}': only images (PNG, JPEG, GIF, WebP) can be shown")
+            line = where.link(src) if src else where.text(f"<{tag}")
+            refuse(line, f"{tag} '{_short(src)}': only images (PNG, JPEG, GIF, WebP) can be shown")
             continue
+        mathml = tag.startswith(_MATHML)
         for key, raw in el.attrib.items():
             name, value = str(key), str(raw)
-            if name == "id" and value.startswith("edition-"):
-                refuse(f"#{value}", f"id '{value}': ids starting with edition- belong to the editions' own parts")
-            if name.startswith("on"):
-                refuse(f"{name}=", f"attribute {name}: event handlers are not allowed in the body")
+            if name.lower().startswith("on"):
+                refuse(where.attribute(re.escape(name) + r"\s*=", f"attr:{name}"),
+                       f"attribute {name}: event handlers are not allowed in the body")  # fmt: skip
             elif name == "style":
                 if not _SAFE_STYLE.fullmatch(value):
-                    refuse(value, f'attribute style="{_short(value)}": inline styles are not allowed; use the CSS')
+                    refuse(where.attribute(r"style\s*=", "attr:style"),
+                           f'attribute style="{_short(value)}": inline styles are not allowed; use the CSS')  # fmt: skip
             elif name == "href":
-                target = _INVISIBLE.sub("", value)
-                if not _SAFE_LINK.match(target):
-                    refuse(
-                        value,
-                        f"link '{_short(value)}': only http, https and mailto links, or links within the "
-                        "article (#…), are allowed",
-                    )
-            elif not (name in _ATTRIBUTES or name.startswith(("data-", "aria-"))):
-                refuse(f"{name}=", f"attribute {name}: not allowed in the body")
+                problem = link_problem(value, known)
+                if problem:
+                    refuse(where.link(value), f"link '{_short(value)}': {problem}")
+            elif name == "class" and not mathml:
+                for css_class in value.split():
+                    if css_class not in _CLASSES and not _LANGUAGE_CLASS.fullmatch(css_class):
+                        refuse(where.attribute(r"\." + re.escape(css_class), f"class:{css_class}"),
+                               f"class .{css_class}: not allowed in the body")  # fmt: skip
+            elif mathml:
+                if name in ("src",) or name.endswith("href"):
+                    refuse(where.text("$"), f"math: attribute {name} is not allowed")
+            elif name not in _ATTRIBUTES:
+                refuse(where.attribute(re.escape(name) + r"\s*=", f"attr:{name}"),
+                       f"attribute {name}: not allowed in the body")  # fmt: skip
+    return problems
+
+
+def _duplicate_ids(manuscript: Manuscript, root: etree._Element, ids: list[str]) -> list[Problem]:
+    """Every id given twice, naming the lines of both."""
+    twice = [name for name, count in Counter(ids).items() if count > 1]
+    problems = []
+    for name in twice:
+        where = Locator(manuscript)
+        lines = []
+        for el in root.iter():
+            if not isinstance(el.tag, str) or el.get("id") != name:
+                continue
+            explicit = where.search(re.compile(r"\{[^{}]*#" + re.escape(name) + r"(?=[\s}])"), key="explicit")
+            if explicit is None and str(el.tag) in _HEADINGS:
+                explicit = where.text("".join(el.itertext()).strip(), key="heading")
+            lines.append(explicit if explicit is not None else manuscript.body_line)
+        shown = " and ".join(str(n) for n in sorted(set(lines)))
+        problems.append(
+            Problem(
+                manuscript.label,
+                max(lines),
+                f"id '{name}' is used more than once (lines {shown}); every id must be unique: rename one "
+                "(a heading without {#id} takes its id from its text)",
+            )
+        )
     return problems
 
 

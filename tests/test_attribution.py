@@ -108,7 +108,7 @@ def test_html_machine_readable_attribution(editions: dict[str, Path]) -> None:
     assert data["creditText"] == CREDIT
     assert data["copyrightNotice"] == NOTICE
     assert "isBasedOn" not in data
-    credit = root.xpath("//section[@id='edition-colophon']//p[@class='credit-line']")[0]
+    credit = root.xpath("//section[@id='_colophon']//p[@class='credit-line']")[0]
     assert credit.get("prefix") == "cc: http://creativecommons.org/ns# dct: http://purl.org/dc/terms/"
     assert credit.xpath(".//*[@property='cc:attributionName']/text()") == ["Dr James Person"]
     assert credit.xpath(".//*[@property='dct:title']/text()") == ["US and North Korean Summitry: Round Two"]
@@ -125,7 +125,7 @@ def test_html_with_a_source_links_to_it(rich_editions: dict[str, Path]) -> None:
 
 def test_html_republish_section_offers_the_credit_and_the_fragment(editions: dict[str, Path]) -> None:
     root = html_tree(editions["html"])
-    (section,) = root.xpath("//section[@id='edition-republish']")
+    (section,) = root.xpath("//section[@id='_republish']")
     assert squash(section.xpath(".//p[@class='credit-line']")[0].text_content()) == CREDIT
     assert [squash(h.text_content()) for h in section.xpath(".//h3")] == ["You may", "You must", "You must not"]
     snippet = section.xpath(".//details/pre/code")[0].text

@@ -45,7 +45,7 @@ def test_html_shows_title_subtitle_byline_and_one_h1(editions: dict[str, Path], 
 
 def test_html_colophon_names_the_licence_and_its_status(editions: dict[str, Path]) -> None:
     root = html_tree(editions["html"])
-    colophon = root.xpath("//section[@id='edition-colophon']")[0]
+    colophon = root.xpath("//section[@id='_colophon']")[0]
     links = colophon.xpath(".//a[@rel='license']")
     assert [(a.get("href"), squash(a.text_content())) for a in links] == [
         (DEED, LICENCE_NAME),

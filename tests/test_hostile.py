@@ -262,12 +262,12 @@ def test_attacks_beyond_the_fixture_folder(tmp_path: Path) -> None:
     deep = tmp_path / "deep.md"
     deep.write_text(head + ">" * 5000 + " deep\n", encoding="utf-8")
     reserved = tmp_path / "reserved.md"
-    reserved.write_text(head + "# Colophon {#edition-colophon}\n\nText.\n", encoding="utf-8")
+    reserved.write_text(head + "# Colophon {#_colophon}\n\nText.\n", encoding="utf-8")
     for manuscript, expected in (
         (deep, f"{deep}:13: body: quotes and lists nest more than 200 levels deep; flatten them"),
         (
             reserved,
-            f"{reserved}:14: id 'edition-colophon': ids starting with edition- belong to the editions' own parts",
+            f"{reserved}:14: id '_colophon': ids starting with _ belong to the editions' own parts; rename it",
         ),
         (Path("/dev/zero"), "/dev/zero:1: is not a regular file (a device, pipe or socket); name a .md file"),
     ):

@@ -20,15 +20,18 @@ from publish.css import stylesheet
 from publish.document import Document
 from publish.errors import RenderError
 from publish.fetch import media_type
+from publish.fonts import contexts, edition_fonts, merge
 from publish.fragment import for_epub
 from publish.kit import image_names
 from publish.options import CC_NS
 from publish.zips import deterministic_zip
 
 STYLESHEET = "css/style.css"
+FONTS = "fonts"
+MATHML = "http://www.w3.org/1998/Math/MathML"
 COVER_IMAGE = "images/cover.png"
 _FIRST = ("mimetype", "META-INF/container.xml", "EPUB/content.opf")
-_COMPRESSED = (".png", ".jpg", ".gif", ".webp", ".woff2")
+_COMPRESSED = (".png", ".jpg", ".gif", ".webp", ".woff", ".woff2")
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,44 @@ def _xhtml(document: Document, page: _Page, body: str) -> bytes:
     return data
 
 
+def _stylesheet(book: epub.EpubBook, document: Document, pages: list[bytes], labels: list[str]) -> None:
+    """The one stylesheet, with the fonts it names: subsets of the glyphs that
+    the pages and the navigation's labels use."""
+    lang = document.manuscript.language
+    found = merge(
+        *(contexts(etree.fromstring(page), lang) for page in pages),
+        {("text", lang): {ord(c) for c in "".join(labels)}},
+    )
+    fonts, subsets = edition_fonts(
+        document.typefaces,
+        found,
+        woff=True,
+        url=lambda subset: posixpath.relpath(f"{FONTS}/{subset.file_name}", posixpath.dirname(STYLESHEET)),
+        generic=True,
+    )
+    packaged: dict[str, bytes] = {}
+
+    def package(relative: str, path: Path) -> str:
+        packaged[relative] = path.read_bytes()
+        return posixpath.relpath(relative, posixpath.dirname(STYLESHEET))
+
+    css = fonts + stylesheet(document.styles, ("base", "epub"), package)
+    book.add_item(epub.EpubItem(uid="style", file_name=STYLESHEET, media_type="text/css", content=css.encode()))
+    for number, subset in enumerate(subsets, start=1):
+        book.add_item(
+            epub.EpubItem(
+                uid=f"font{number}",
+                file_name=f"{FONTS}/{subset.file_name}",
+                media_type=subset.media_type,
+                content=subset.data,
+            )
+        )
+    for number, (relative, data) in enumerate(sorted(packaged.items()), start=1):
+        book.add_item(
+            epub.EpubItem(uid=f"res{number}", file_name=relative, media_type=media_type(Path(relative)), content=data)
+        )
+
+
 def _book(document: Document) -> epub.EpubBook:
     m = document.manuscript
     a = document.attribution
@@ -110,20 +151,6 @@ def _book(document: Document) -> epub.EpubBook:
     book.add_metadata(None, "meta", a.byline, {"property": "cc:attributionName"})
     _accessibility(book, document)
 
-    # Fonts and other files the stylesheet names travel inside the package.
-    packaged: dict[str, bytes] = {}
-
-    def package(relative: str, path: Path) -> str:
-        packaged[relative] = path.read_bytes()
-        return posixpath.relpath(relative, posixpath.dirname(STYLESHEET))
-
-    css = stylesheet(styles, ("fonts", "base", "epub"), package)
-    book.add_item(epub.EpubItem(uid="style", file_name=STYLESHEET, media_type="text/css", content=css.encode()))
-    for number, (relative, data) in enumerate(sorted(packaged.items()), start=1):
-        book.add_item(
-            epub.EpubItem(uid=f"res{number}", file_name=relative, media_type=media_type(Path(relative)), content=data)
-        )
-
     sources = image_names(document)  # never the manuscript's own file names
     for number, image in enumerate(document.images, start=1):
         name = sources[image.src]
@@ -133,27 +160,28 @@ def _book(document: Document) -> epub.EpubBook:
             )
         )
 
-    fonts = styles.find("fonts/literata/Literata-Regular.ttf").parent
     cover = epub.EpubCover(uid="cover-image", file_name=COVER_IMAGE)
-    cover.content = make_cover(
-        m.title, m.byline, bold=fonts / "Literata-Bold.ttf", italic=fonts / "Literata-Italic.ttf"
-    )
+    cover.content = make_cover(document.typefaces, m.title, m.byline, m.language)
     book.add_item(cover)
     book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
 
     body = for_epub(document.body_html, sources)
     toc = []
+    pages = {page.name: _xhtml(document, page, body) for page in PAGES}
     for page in PAGES:
         uid = page.name.removesuffix(".xhtml")
-        item = epub.EpubItem(
-            uid=uid, file_name=page.name, media_type="application/xhtml+xml", content=_xhtml(document, page, body)
-        )
+        content = pages[page.name]
+        item = epub.EpubItem(uid=uid, file_name=page.name, media_type="application/xhtml+xml", content=content)
+        if MATHML.encode() in content:
+            item.properties = ["mathml"]  # EPUB 3.3: a document with MathML says so in the manifest
         book.add_item(item)
         book.spine.append(item)
         label = page.title or m.title
         if page.landmark != "cover":
             toc.append(epub.Link(page.name, label, uid))
         book.guide.append({"href": page.name, "title": label, "type": page.landmark})
+    labels = ["Contents", *(page.title or m.title for page in PAGES)]
+    _stylesheet(book, document, list(pages.values()), labels)
 
     nav = epub.EpubNav(title="Contents")
     nav.add_link(href=STYLESHEET, rel="stylesheet", type="text/css")

@@ -12,16 +12,39 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.etree.ElementTree import Element, SubElement, fromstring, register_namespace, tostring
 
-import weasyprint
-from weasyprint.pdf.metadata import DocumentMetadata
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+FONTCONFIG = Path(__file__).with_name("fontconfig.xml")
+
+
+@contextmanager
+def _no_system_fonts() -> Iterator[None]:
+    """fontconfig with no font folders, while WeasyPrint loads and lays out:
+    a glyph none of the @font-face fonts has can then only be a .notdef,
+    which WeasyPrint reports, never a system font standing in."""
+    previous = os.environ.get("FONTCONFIG_FILE")
+    os.environ["FONTCONFIG_FILE"] = str(FONTCONFIG)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "No fonts configured in FontConfig")
+            yield
+    finally:
+        if previous is None:
+            del os.environ["FONTCONFIG_FILE"]
+        else:
+            os.environ["FONTCONFIG_FILE"] = previous
+
+
+with _no_system_fonts():
+    import weasyprint
+    from weasyprint.pdf.metadata import DocumentMetadata
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from publish.editions.printjob import PrintJob, Rights, prepare
 from publish.errors import RenderError, ToolError
@@ -138,7 +161,7 @@ def render(job: PrintJob) -> Path:
         pyphen.hdcache.update(pickle.loads(job.hyphenation))
     fetcher = _ConfinedFetcher(Fetcher.of(*job.roots))
     options: dict[str, Any] = {"pdf_variant": "pdf/ua-1"}
-    with _failing_on_warnings(), _source_date_epoch(job.source_date_epoch):
+    with _no_system_fonts(), _failing_on_warnings(), _source_date_epoch(job.source_date_epoch):
         fonts = FontConfiguration()  # without it, @font-face rules are ignored
         rendered = weasyprint.HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
             stylesheets=[weasyprint.CSS(string=job.css, url_fetcher=fetcher, font_config=fonts)],

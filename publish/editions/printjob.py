@@ -41,16 +41,23 @@ class PrintJob:
     hyphenation: bytes = b""  # see hyphenation_patterns()
 
 
+
+
 def prepare(document: Document, out_dir: Path) -> PrintJob:
     """The print HTML and CSS, from the templates: the main process's share."""
+    import lxml.html
+
     from publish.css import file_uri, stylesheet
+    from publish.fonts import contexts, edition_fonts
     from publish.fragment import for_print
 
     styles = document.styles
     manuscript = document.manuscript
     a = document.attribution
     html = styles.render("print.html.j2", **document.context("pdf", for_print(document.body_html)))
-    css = stylesheet(styles, ("fonts-print", "base", "print"), file_uri)
+    text = contexts(lxml.html.document_fromstring(html), manuscript.language)
+    fonts, _ = edition_fonts(document.typefaces, text, woff=False, url=lambda subset: subset.data_uri, generic=False)
+    css = fonts + stylesheet(styles, ("base", "print"), file_uri)
     css += f"\n@page {{ size: {PAGE_SIZES[document.paper]}; }}\n"
     return PrintJob(
         html=html,
