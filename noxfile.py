@@ -1,5 +1,5 @@
 """The project's sessions (build, tests, lint, validate, reproduce, bench, release,
-preview, fonts); `nox -l` lists them with what each does."""
+preview); `nox -l` lists them with what each does."""
 
 from __future__ import annotations
 
@@ -92,10 +92,3 @@ def release(session: nox.Session) -> None:
     _install(session)
     session.run("publish", "build", "--quiet", *session.posargs)
     session.run("python", "-m", "publish.release", "dist")
-
-
-@nox.session(default=False)
-def fonts(session: nox.Session) -> None:
-    """Remake the Latin WOFF2 subsets in styles/fonts/ from the pinned TTFs."""
-    _install(session, editable=True)  # writes into the checkout's styles/, not a copy
-    session.run("python", "-m", "publish.fonts")

@@ -101,7 +101,7 @@ class _Job:
         """pandoc's body and the images it shows: from the cache, or made now."""
         if self.cache is not None:
             entry = self.cache.get_json(self.body_key)
-            if isinstance(entry, dict) and {"body", "pandoc", "images"} <= set(entry):
+            if isinstance(entry, dict) and {"body", "pandoc", "images", "fonts"} <= set(entry):
                 return entry
         from publish.body import pandoc_version
         from publish.document import Document
@@ -110,6 +110,7 @@ class _Job:
         entry = {
             "body": self.document.body_html,
             "pandoc": pandoc_version(),
+            "fonts": self.document.font_files,
             "images": [
                 {"src": i.src, "format": i.format, "sha256": hashlib.sha256(i.path.read_bytes()).hexdigest()}
                 for i in self.document.images
@@ -239,6 +240,7 @@ def _build(
             made = list(owned(stage, manuscript.slug))
             content = manifest(manuscript, stack, images, job.source, tools, files, made)
             content["options"] = {"formats": [f for f in FORMATS if f in formats], "paper": paper}
+            content["fonts"] = job.entry["fonts"]
             files[MANIFEST] = write_manifest(stage, content)
             write_sums(stage, files)
             outputs = move_into(stage, out_dir)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import hashlib
 import re
 from collections.abc import Mapping
@@ -116,16 +117,25 @@ def font_problems(manuscript: Manuscript, routing: Routing) -> list[Problem]:
             + "; ".join(routing.missing.values())
         )
     found = []
+    seen: set[str] = set()
     for number, line in enumerate(lines, start=1):
-        here = sorted(set(line) & uncovered, key=line.index)
+        shown = html.unescape(line)  # &#x263A; is the character too
+        here = sorted(set(shown) & uncovered, key=shown.index)
         if here:
             found.append((number, here))
-    advice = (
-        "no font of the editions has them; remove them, or add a font that has them to "
-        "styles/fonts/fonts.toml (README, Fonts and scripts)"
-    )
+            seen.update(here)
+    if uncovered - seen:  # written some other way: report them at the body's start
+        found.append((manuscript.body_line, sorted(uncovered - seen)))
+        found.sort()
+    def advice(count: int) -> str:
+        it = "it" if count == 1 else "them"
+        return (
+            f"no font of the editions has {it}; remove {it}, or add a font that has {it} to "
+            "styles/fonts/fonts.toml (README, Fonts and scripts)"
+        )
+
     problems = [
-        Problem(manuscript.label, number, f"{', '.join(describe(ord(c)) for c in chars)}: {advice}")
+        Problem(manuscript.label, number, f"{', '.join(describe(ord(c)) for c in chars)}: {advice(len(chars))}")
         for number, chars in found[:MAX_REPORTED_LINES]
     ]
     if len(found) > MAX_REPORTED_LINES:
@@ -201,9 +211,19 @@ class Document:
         return Typefaces.of(self.styles)
 
     @cached_property
+    def routing(self) -> Routing:
+        """Which family sets which of the manuscript's own characters."""
+        return self.typefaces.route(text_contexts(self.manuscript, self.body_html))
+
+    @cached_property
     def typeface_credits(self) -> list[str]:
         """The families the manuscript's own text is set in, as the colophon credits them."""
-        return self.typefaces.credits(self.typefaces.route(text_contexts(self.manuscript, self.body_html)))
+        return self.typefaces.credits(self.routing)
+
+    @cached_property
+    def font_files(self) -> list[dict[str, object]]:
+        """For the manifest: every font file the manuscript's text is set from, by its checksum."""
+        return self.typefaces.files(self.routing)
 
     def context(self, fmt: str, body: str) -> dict[str, object]:
         """What every template sees; ``body`` is the fragment adapted to the edition."""

@@ -262,6 +262,19 @@ class Typefaces:
                 rules.append(f"{', '.join(lang_selectors)} {{ font-family: {family_list(role, family.lang[0])}; }}")
         return "\n".join(rules) + "\n"
 
+    def files(self, routing: Routing) -> list[dict[str, object]]:
+        """The font files behind the families used, as the manifest records them."""
+        found = []
+        for name in self._order(routing):
+            family = self.families[name]
+            for face in family.faces:
+                entry: dict[str, object] = {"family": name, "weight": face.weight, "style": face.style}
+                entry |= {"file": face.file, "index": face.index, "sha256": face.sha256}
+                if family.package:
+                    entry["package"] = family.package
+                found.append(entry)
+        return found
+
     def credits(self, routing: Routing) -> list[str]:
         """One line per family used, as the colophon names it: credit and licence."""
         seen: dict[str, str] = {}

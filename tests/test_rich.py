@@ -29,8 +29,8 @@ def test_html_has_every_block_with_linked_notes(rich_editions: dict[str, Path]) 
     assert images[0].get("src").startswith("data:image/png;base64,")
     refs = body.xpath(".//a[@class='footnote-ref']")
     backs = body.xpath(".//a[@class='footnote-back']")
-    assert [r.get("href") for r in refs] == ["#fn1", "#fn2"]
-    assert [b.get("href") for b in backs] == ["#fnref1", "#fnref2"]
+    assert [r.get("href") for r in refs] == ["#_fn1", "#_fn2"]  # the editions' own ids start with _
+    assert [b.get("href") for b in backs] == ["#_fnref1", "#_fnref2"]
     assert "https://example.org/notes" in body.xpath(".//a/@href")
 
 
@@ -39,8 +39,8 @@ def test_epub_notes_are_linked_both_ways_and_the_image_is_packaged(rich_editions
     article = epub.document("EPUB/article.xhtml")
     refs = article.xpath("//x:a[@epub:type='noteref']", namespaces=NS)
     notes = article.xpath("//x:section[@epub:type='endnotes']//x:li[@epub:type='endnote']", namespaces=NS)
-    assert [r.get("href") for r in refs] == ["#fn1", "#fn2"]
-    assert [n.get("id") for n in notes] == ["fn1", "fn2"]
+    assert [r.get("href") for r in refs] == ["#_fn1", "#_fn2"]
+    assert [n.get("id") for n in notes] == ["_fn1", "_fn2"]
     for ref, note in zip(refs, notes, strict=True):
         back = note.xpath(".//x:a[@role='doc-backlink']/@href", namespaces=NS)
         assert back == [f"#{ref.get('id')}"]
