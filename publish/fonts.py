@@ -96,6 +96,10 @@ class Family:
     replaces: str | None = None
     lang: tuple[str, ...] = ()
     ligatures: bool = True
+    ranges: tuple[tuple[int, int], ...] = ()  # the characters it may set; all it has if empty
+
+    def allows(self, code: int) -> bool:
+        return not self.ranges or any(low <= code <= high for low, high in self.ranges)
 
     @property
     def dropped_features(self) -> frozenset[str]:
@@ -173,8 +177,11 @@ class Typefaces:
         return _subset(face.path, face.index, face.sha256, family.package, codes, family.dropped_features)
 
     def cmap(self, family: str) -> frozenset[int]:
-        face = self.families[family].regular
-        return _cmap(face.path, face.index, face.sha256, self.families[family].package)
+        """The characters a family may set: those its regular face has, within its ranges."""
+        chosen = self.families[family]
+        face = chosen.regular
+        found = _cmap(face.path, face.index, face.sha256, chosen.package)
+        return found if not chosen.ranges else frozenset(c for c in found if chosen.allows(c))
 
     # -- which family sets which character --------------------------------------
 
@@ -329,6 +336,7 @@ def _load(styles: Styles) -> Typefaces:
             replaces=table.get("replaces"),
             lang=tuple(table.get("lang", ())),
             ligatures=bool(table.get("ligatures", True)),
+            ranges=tuple(_range(text, shown, name) for text in table.get("ranges", ())),
         )
     stacks = need(config, "stacks", dict, "the file")
     resolved: dict[str, tuple[str, ...]] = {}
@@ -342,6 +350,17 @@ def _load(styles: Styles) -> Typefaces:
         if family.replaces and family.replaces not in families:
             raise ToolError(f"{shown}: {family.name}: replaces '{family.replaces}', which is not a family")
     return Typefaces(families, resolved, shown)
+
+
+def _range(text: str, shown: str, family: str) -> tuple[int, int]:
+    """"U+2000-2BFF" (or a single "U+2713") as (low, high)."""
+    import re
+
+    match = re.fullmatch(r"U\+([0-9A-Fa-f]{1,6})(?:-(?:U\+)?([0-9A-Fa-f]{1,6}))?", text.strip())
+    if match is None:
+        raise ToolError(f"{shown}: {family}: range '{text}' is not like U+2000-2BFF")
+    low = int(match[1], 16)
+    return low, int(match[2], 16) if match[2] else low
 
 
 @functools.cache

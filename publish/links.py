@@ -60,7 +60,8 @@ def _host_problem(url: str) -> str | None:
     import ada_url
 
     if not ada_url.check_url(url):
-        return "its host or port is not valid"
+        authority = re.split(r"[/?#]", url.split("//", 1)[-1], maxsplit=1)[0]
+        return f"'{authority}' is not a valid host name and port; check the address"
     parsed = ada_url.URL(url)
     host = parsed.hostname
     if not host:
@@ -72,8 +73,9 @@ def _host_problem(url: str) -> str | None:
         return f"the host '{host}' has an empty label"
     for label in labels:
         if label.startswith("xn--"):
-            decoded = ada_url.idna_to_unicode(label)
-            if not decoded or ada_url.idna_to_ascii(decoded) != label:
+            decoded = ada_url.idna_to_unicode(label)  # an invalid label comes back as it was
+            encoded = ada_url.idna_to_ascii(decoded) if decoded and decoded != label else b""
+            if encoded != label.encode("ascii"):
                 return f"the host label '{label}' is not valid punycode"
     return None
 
@@ -98,7 +100,8 @@ def link_problem(href: str, ids: frozenset[str] | set[str] = frozenset()) -> str
     match = _AUTHORITY.fullmatch(href)
     if match is None or match["scheme"].lower() not in SCHEMES:
         return "only http, https and mailto links, or links within the article (#…), are allowed"
-    problem = _character_problem(href)
+    # An IPv6 host is written in brackets, the one place they are allowed.
+    problem = _character_problem(re.sub(r"^([A-Za-z]+://)\[[0-9A-Fa-f:.]*\]", r"\1", href))
     if problem:
         return problem
     scheme = match["scheme"].lower()

@@ -15,6 +15,7 @@ from urllib.parse import unquote
 from publish.manuscript import Manuscript
 
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
+_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
 class Locator:
@@ -70,7 +71,8 @@ class Locator:
         forms = dict.fromkeys((target, unquote(target)))
         patterns = []
         for form in forms:
-            escaped = re.escape(form)
+            # Markdown may escape any ASCII punctuation with a backslash: \* is *.
+            escaped = "".join(r"\\?" + re.escape(c) if c in _PUNCTUATION else re.escape(c) for c in form)
             patterns += [
                 re.compile(r"\]\(\s*<?" + escaped + r"(?=[\s>)\"'])"),
                 re.compile(r"<" + escaped + r">"),

@@ -533,7 +533,8 @@ def not_text(path: str, text: str, first_line: int = 1) -> list[Problem]:
         if found == ["\ufffd"]:
             advice = "the text was damaged by a conversion; restore the original characters"
         else:
-            advice = "delete it; only tabs and line breaks may stand between the characters of a text"
+            it = "it" if len(found) == 1 else "them"
+            advice = f"delete {it}; only tabs and line breaks may stand between the characters of a text"
         verb = "is" if len(found) == 1 else "are"
         problems.append(Problem(path, number, f"the line holds {names}, which {verb} not text: {advice}"))
     return problems

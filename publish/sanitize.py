@@ -117,14 +117,20 @@ def _duplicate_ids(manuscript: Manuscript, root: etree._Element, ids: list[str])
     problems = []
     for name in twice:
         where = Locator(manuscript)
+        explicit = re.compile(r"\{[^{}]*#" + re.escape(name) + r"(?=[\s}])")
         lines = []
         for el in root.iter():
             if not isinstance(el.tag, str) or el.get("id") != name:
                 continue
-            explicit = where.search(re.compile(r"\{[^{}]*#" + re.escape(name) + r"(?=[\s}])"), key="explicit")
-            if explicit is None and str(el.tag) in _HEADINGS:
-                explicit = where.text("".join(el.itertext()).strip(), key="heading")
-            lines.append(explicit if explicit is not None else manuscript.body_line)
+            line = None
+            if str(el.tag) in _HEADINGS:  # an ATX heading with that id, or with that text
+                text = re.escape("".join(el.itertext()).strip())
+                heading = re.compile(r"^\s{0,3}#{1,6}\s+(?:.*" + explicit.pattern + r"|" + text + r")")
+                line = where.search(heading, key="heading")
+                line = line if line is not None else where.text("".join(el.itertext()).strip(), key="heading-text")
+            else:
+                line = where.search(explicit, key="explicit")
+            lines.append(line if line is not None else manuscript.body_line)
         shown = " and ".join(str(n) for n in sorted(set(lines)))
         problems.append(
             Problem(
