@@ -129,8 +129,7 @@ def _problem(manuscript: Manuscript, where: Locator, entry: dict[str, Any]) -> P
         earlier = f" (first on line {first})" if first is not None else ""
         return at(
             line,
-            f"note [^{label}] is defined twice{earlier}; one definition would be lost: "
-            "give one of them another label",
+            f"note [^{label}] is defined twice{earlier}; one definition would be lost: give one of them another label",
         )
     if kind == "NoteDefinedButNotUsed":
         label = str(entry.get("key", ""))

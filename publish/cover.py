@@ -38,7 +38,7 @@ class _Unit:
 def _units(text: str) -> list[_Unit]:
     """Where a line may break: between words, and between characters of
     Chinese or Japanese."""
-    units = []
+    units: list[_Unit] = []
     for word in text.split():
         first = True
         for piece in re.findall(rf"{_UNSPACED.pattern}|(?:(?!{_UNSPACED.pattern}).)+", word):
@@ -84,7 +84,9 @@ class _Setter:
     def width(self, draw: ImageDraw.ImageDraw, text: str, size: int) -> float:
         return sum(draw.textlength(run, font=self.font(face, size)) for run, face in self.runs(text))
 
-    def draw(self, draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, size: int, fill: tuple[int, ...]) -> None:
+    def draw(
+        self, draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, size: int, fill: tuple[int, ...]
+    ) -> None:
         x, y = xy
         for run, face in self.runs(text):
             font = self.font(face, size)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 import hashlib
+import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -113,8 +113,7 @@ def font_problems(manuscript: Manuscript, routing: Routing) -> list[Problem]:
         where = [n for n, line in enumerate(lines, start=1) if uncovered & set(line)][:5]
         raise FontUnavailableError(
             f"{manuscript.label}: lines {', '.join(map(str, where))} have characters that no available font has "
-            f"({', '.join(describe(c) for c in sorted(routing.uncovered)[:5])}); "
-            + "; ".join(routing.missing.values())
+            f"({', '.join(describe(c) for c in sorted(routing.uncovered)[:5])}); " + "; ".join(routing.missing.values())
         )
     found = []
     seen: set[str] = set()
@@ -127,6 +126,7 @@ def font_problems(manuscript: Manuscript, routing: Routing) -> list[Problem]:
     if uncovered - seen:  # written some other way: report them at the body's start
         found.append((manuscript.body_line, sorted(uncovered - seen)))
         found.sort()
+
     def advice(count: int) -> str:
         it = "it" if count == 1 else "them"
         return (

@@ -353,7 +353,7 @@ def _load(styles: Styles) -> Typefaces:
 
 
 def _range(text: str, shown: str, family: str) -> tuple[int, int]:
-    """"U+2000-2BFF" (or a single "U+2713") as (low, high)."""
+    """ "U+2000-2BFF" (or a single "U+2713") as (low, high)."""
     import re
 
     match = re.fullmatch(r"U\+([0-9A-Fa-f]{1,6})(?:-(?:U\+)?([0-9A-Fa-f]{1,6}))?", text.strip())

@@ -255,6 +255,13 @@ _SIMPLE = {
     "tr": (),
     "th": (),
     "td": (),
+    "caption": (),
+    "dl": (),
+    "dt": (),
+    "dd": (),
+    "del": (),
+    "u": (),
+    "mark": (),
     "figure": (),
     "figcaption": (),
     "img": ("src", "alt"),
@@ -274,12 +281,19 @@ def _unwrap(el: etree._Element) -> None:
 
 def for_kit(fragment: str, sources: Mapping[str, str]) -> str:
     """The body with simple tags only: what any editor or CMS will take."""
+    from publish.mathprint import MATHML
+
     root = _parse(fragment, namespaced=False)
     _notes_heading(root)
     _backlinks(root)
     _replace_sources(root, sources)
+    for box in [el for el in root.iter("input") if el.get("type") == "checkbox"]:
+        _text_before(box, "[x] " if box.get("checked") is not None else "[ ] ")  # a task's state, as text
+    inside_math = {el for math in root.iter(f"{MATHML}math") for el in math.iterdescendants()}
     for el in list(root.iter()):
-        if el is root or not isinstance(el.tag, str):
+        if el is root or not isinstance(el.tag, str) or el in inside_math:
+            continue
+        if el.tag == f"{MATHML}math":  # MathML stays whole: browsers and editors render it
             continue
         allowed = _SIMPLE.get(el.tag)
         if allowed is None:

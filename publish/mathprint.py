@@ -24,7 +24,7 @@ def _span(css_class: str | None = None, tag: str = "span") -> etree._Element:
 
 
 def _text(el: etree._Element) -> str:
-    return "".join(el.itertext()).strip()
+    return "".join(str(t) for t in el.itertext()).strip()
 
 
 def _convert(el: etree._Element, block: bool) -> etree._Element:
@@ -59,7 +59,8 @@ def _convert(el: etree._Element, block: bool) -> etree._Element:
         out.text = _THIN
         return out
     if name == "semantics":  # the formula, without its TeX annotation
-        return converted(0) if children else _span()
+        first = converted(0)
+        return first if first is not None else _span()
     if name in ("msup", "msub"):
         script = _span(None, "sup" if name == "msup" else "sub")
         part = converted(1)

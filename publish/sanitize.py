@@ -83,32 +83,38 @@ def body_problems(manuscript: Manuscript, fragment: str) -> list[Problem]:
             line = where.link(src) if src else where.text(f"<{tag}")
             refuse(line, f"{tag} '{_short(src)}': only images (PNG, JPEG, GIF, WebP) can be shown")
             continue
-        mathml = tag.startswith(_MATHML)
         for key, raw in el.attrib.items():
             name, value = str(key), str(raw)
-            if name.lower().startswith("on"):
-                refuse(where.attribute(re.escape(name) + r"\s*=", f"attr:{name}"),
-                       f"attribute {name}: event handlers are not allowed in the body")  # fmt: skip
-            elif name == "style":
-                if not _SAFE_STYLE.fullmatch(value):
-                    refuse(where.attribute(r"style\s*=", "attr:style"),
-                           f'attribute style="{_short(value)}": inline styles are not allowed; use the CSS')  # fmt: skip
-            elif name == "href":
-                problem = link_problem(value, known)
-                if problem:
-                    refuse(where.link(value), f"link '{_short(value)}': {problem}")
-            elif name == "class" and not mathml:
-                for css_class in value.split():
-                    if css_class not in _CLASSES and not _LANGUAGE_CLASS.fullmatch(css_class):
-                        refuse(where.attribute(r"\." + re.escape(css_class), f"class:{css_class}"),
-                               f"class .{css_class}: not allowed in the body")  # fmt: skip
-            elif mathml:
-                if name in ("src",) or name.endswith("href"):
-                    refuse(where.text("$"), f"math: attribute {name} is not allowed")
-            elif name not in _ATTRIBUTES:
-                refuse(where.attribute(re.escape(name) + r"\s*=", f"attr:{name}"),
-                       f"attribute {name}: not allowed in the body")  # fmt: skip
+            found = _attribute_problem(name, value, tag.startswith(_MATHML), known)
+            if found is not None:
+                pattern, message = found
+                line = where.link(value) if name == "href" else where.attribute(pattern, f"{name}:{pattern}")
+                refuse(line, message)
     return problems
+
+
+def _attribute_problem(name: str, value: str, mathml: bool, ids: frozenset[str]) -> tuple[str, str] | None:
+    """(a pattern that finds it in the Markdown, the message), or None if the attribute may stay."""
+    assignment = re.escape(name) + r"\s*="
+    if name.lower().startswith("on"):
+        return assignment, f"attribute {name}: event handlers are not allowed in the body"
+    if name == "style":
+        if _SAFE_STYLE.fullmatch(value):
+            return None
+        return assignment, f'attribute style="{_short(value)}": inline styles are not allowed; use the CSS'
+    if name == "href":
+        problem = link_problem(value, ids)
+        return None if problem is None else ("", f"link '{_short(value)}': {problem}")
+    if mathml:  # MathML's own attributes, but nothing that fetches
+        return (
+            (assignment, f"math: attribute {name} is not allowed") if name == "src" or name.endswith("href") else None
+        )
+    if name == "class":
+        for css_class in value.split():
+            if css_class not in _CLASSES and not _LANGUAGE_CLASS.fullmatch(css_class):
+                return r"\." + re.escape(css_class), f"class .{css_class}: not allowed in the body"
+        return None
+    return None if name in _ATTRIBUTES else (assignment, f"attribute {name}: not allowed in the body")
 
 
 def _duplicate_ids(manuscript: Manuscript, root: etree._Element, ids: list[str]) -> list[Problem]:
@@ -124,10 +130,11 @@ def _duplicate_ids(manuscript: Manuscript, root: etree._Element, ids: list[str])
                 continue
             line = None
             if str(el.tag) in _HEADINGS:  # an ATX heading with that id, or with that text
-                text = re.escape("".join(el.itertext()).strip())
+                text = re.escape("".join(str(t) for t in el.itertext()).strip())
                 heading = re.compile(r"^\s{0,3}#{1,6}\s+(?:.*" + explicit.pattern + r"|" + text + r")")
                 line = where.search(heading, key="heading")
-                line = line if line is not None else where.text("".join(el.itertext()).strip(), key="heading-text")
+                if line is None:
+                    line = where.text("".join(str(t) for t in el.itertext()).strip(), key="heading-text")
             else:
                 line = where.search(explicit, key="explicit")
             lines.append(line if line is not None else manuscript.body_line)

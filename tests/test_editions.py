@@ -189,7 +189,9 @@ def test_templates_escape_manuscript_text(tmp_path: Path) -> None:
 def test_epub_embeds_the_pinned_fonts_and_a_generated_cover(editions: dict[str, Path]) -> None:
     epub = Epub.open(editions["epub"])
     fonts = epub.opf.xpath("//opf:item[@media-type='font/woff']/@href", namespaces=NS)
-    assert sorted(fonts) == [f"fonts/Literata-{face}.woff" for face in ("400-italic", "400-normal", "700-italic", "700-normal")]
+    assert sorted(fonts) == [
+        f"fonts/Literata-{face}.woff" for face in ("400-italic", "400-normal", "700-italic", "700-normal")
+    ]
     assert all(epub.files[f"EPUB/{name}"].startswith(b"wOFF") for name in fonts)
     css = epub.files["EPUB/css/style.css"].decode()
     assert css.count('url("../fonts/Literata-') == 4

@@ -48,7 +48,7 @@ STRICTER = {
 
 def test_publish_refuses_every_link_the_nu_checker_refuses(tmp_path: Path) -> None:
     page = tmp_path / "links.html"
-    lines = ['<!DOCTYPE html>', '<html lang="en"><head><title>links</title></head><body>']
+    lines = ["<!DOCTYPE html>", '<html lang="en"><head><title>links</title></head><body>']
     lines += [f'<p><a href="{html.escape(url, quote=True)}">x</a></p>' for url in URLS]
     page.write_text("\n".join([*lines, "</body></html>", ""]), encoding="utf-8")
     done = subprocess.run(

@@ -239,7 +239,9 @@ def validate(paths: list[Path]) -> list[Finding]:
 
     pages = [p for p in paths if p.suffix == ".html"]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        runs = [pool.submit(check, path) for path in paths for check in CHECKS.get(path.suffix, ()) if check is epubcheck]
+        runs = [
+            pool.submit(check, path) for path in paths for check in CHECKS.get(path.suffix, ()) if check is epubcheck
+        ]
         findings = nu_html(*pages) if pages else []
         for path in paths:
             for check in CHECKS.get(path.suffix, ()):

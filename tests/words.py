@@ -10,7 +10,8 @@ one word in both.
 
 The Markdown side removes only syntax, never text: link targets, attribute
 blocks, fences and their info strings, list markers, note labels,
-reference definitions, and math (which becomes MathML, not words). What is left must all appear in the edition, as many times.
+reference definitions, and math (which becomes MathML, not words). What is
+left must all appear in the edition, as many times.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ import re
 import unicodedata
 from collections import Counter
 
-_CJK = re.compile(r"[\u1100-\u11FF\u2E80-\u2FFF\u3040-\u30FF\u3130-\u318F\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF]")
+_CJK = re.compile(
+    r"[\u1100-\u11FF\u2E80-\u2FFF\u3040-\u30FF\u3130-\u318F\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF]"
+)
 _WORD = re.compile(r"[^\W\d_]+|\d+")  # letters and digits apart: a note's number glues to its word
 _LINE_END_HYPHEN = re.compile(r"[-\u2010\u00ad\ufffe]\s*\n\s*")
 
@@ -42,7 +45,9 @@ def words(text: str) -> Counter[str]:
 
 _ATTRIBUTES = re.compile(r"\{[#.]?[^{}\n]*?(?:[#.][\w-]|=)[^{}\n]*\}|\{-\}")
 _FENCE = re.compile(r"^\s*(```+|~~~+).*$")
-_LIST_MARKER = re.compile(r"^(\s*(?:>\s*)*)(?:[-*+]|\d+[.)]|\(\d+\)|[a-zA-Z][.)]|[ivxIVX]+[.)]|#\.)\s+(?:\[[ xX]\]\s+)?")
+_LIST_MARKER = re.compile(
+    r"^(\s*(?:>\s*)*)(?:[-*+]|\d+[.)]|\(\d+\)|[a-zA-Z][.)]|[ivxIVX]+[.)]|#\.)\s+(?:\[[ xX]\]\s+)?"
+)
 _REFERENCE = re.compile(r"^\s{0,3}\[[^\]^]+\]:\s+\S+.*$")
 _NOTE_LABEL = re.compile(r"\[\^[^\]\s]+\]:?")
 _LINK_TARGET = re.compile(r"\]\((?:<[^>]*>|[^()\s]*(?:\([^()]*\)[^()\s]*)*)(?:\s+\"[^\"]*\")?\)")

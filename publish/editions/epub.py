@@ -129,7 +129,6 @@ def _stylesheet(book: epub.EpubBook, document: Document, pages: list[bytes], lab
 def _book(document: Document) -> epub.EpubBook:
     m = document.manuscript
     a = document.attribution
-    styles = document.styles
     book = epub.EpubBook()
     book.set_identifier(m.identifier)
     book.set_title(m.title)

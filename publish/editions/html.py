@@ -14,8 +14,6 @@ from publish.fragment import for_html
 from publish.kit import article_fragment
 
 
-
-
 def build_html(document: Document, out_dir: Path) -> Path:
     styles = document.styles
     css = stylesheet(styles, ("base", "screen"), data_uri)

@@ -19,6 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.etree.ElementTree import Element, SubElement, fromstring, register_namespace, tostring
 
+from publish.editions.printjob import PrintJob, Rights, prepare
+from publish.errors import RenderError, ToolError
+from publish.fetch import Fetcher, RefusedResourceError
+from publish.options import CC_NS
+
 FONTCONFIG = Path(__file__).with_name("fontconfig.xml")
 
 
@@ -46,10 +51,6 @@ with _no_system_fonts():
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from publish.editions.printjob import PrintJob, Rights, prepare
-from publish.errors import RenderError, ToolError
-from publish.fetch import Fetcher, RefusedResourceError
-from publish.options import CC_NS
 
 if TYPE_CHECKING:
     from publish.document import Document

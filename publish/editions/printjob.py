@@ -41,8 +41,6 @@ class PrintJob:
     hyphenation: bytes = b""  # see hyphenation_patterns()
 
 
-
-
 def prepare(document: Document, out_dir: Path) -> PrintJob:
     """The print HTML and CSS, from the templates: the main process's share."""
     import lxml.html
