@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import io
+import struct
 import tomllib
 import unicodedata
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -418,20 +419,48 @@ def _subset(
 
 
 @functools.cache
-def _woff(data: bytes) -> bytes:
-    """WOFF 1.0: the tables as they are, each zlib-compressed. A subset of a
-    few hundred glyphs is 10 to 20 KB either way; WOFF2 would save about 8%
-    of that, at ten times the time (measured on Literata: 4 ms against 40)."""
-    from fontTools.ttLib import TTFont
+def _woff(sfnt: bytes) -> bytes:
+    """WOFF 1.0 (W3C, 2012): the subset's tables as they are, each
+    zlib-compressed when that makes it smaller, behind a WOFF header.
 
-    font = TTFont(io.BytesIO(data), recalcTimestamp=False)
-    font.flavor = "woff"
-    out = io.BytesIO()
-    font.save(out, reorderTables=True)
-    packed = out.getvalue()
-    if not packed.startswith(b"wOFF"):
-        raise ToolError("fontTools did not write WOFF")
-    return packed
+    A subset of a few hundred glyphs is 10 to 20 KB either way; WOFF2 would
+    save about 8% of that, at ten times the time. Written here from the
+    sfnt's own table directory: no font library parses anything, and the
+    same subset always gives the same bytes.
+    """
+    flavor, count = struct.unpack(">IH", sfnt[:6])
+    tables = sorted(struct.unpack(">4sIII", sfnt[12 + 16 * i : 28 + 16 * i]) for i in range(count))
+    offset = 44 + 20 * count
+    directory, body = [], bytearray()
+    revision = 0
+    for tag, checksum, start, length in tables:
+        raw = sfnt[start : start + length]
+        if tag == b"head":
+            revision = struct.unpack(">I", raw[4:8])[0]
+        packed = zlib.compress(raw, 9)
+        if len(packed) >= length:
+            packed = raw
+        directory.append(struct.pack(">4sIIII", tag, offset, len(packed), length, checksum))
+        body += packed + b"\0" * (-len(packed) % 4)
+        offset += len(packed) + (-len(packed) % 4)
+    sfnt_size = 12 + 16 * count + sum(length + (-length % 4) for _, _, _, length in tables)
+    header = struct.pack(
+        ">4sIIHHIHHIIIII",
+        b"wOFF",
+        flavor,
+        offset,
+        count,
+        0,
+        sfnt_size,
+        revision >> 16,
+        revision & 0xFFFF,
+        0,
+        0,
+        0,
+        0,
+        0,
+    )
+    return header + b"".join(directory) + bytes(body)
 
 
 # -- the text of a document, by context -----------------------------------------

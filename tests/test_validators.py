@@ -61,3 +61,11 @@ def test_pdf_checks_report_an_untagged_pdf_with_a_fallback_font(editions: dict[s
     assert "not tagged: /MarkInfo /Marked is not true" in messages
     assert "no document language (/Lang)" in messages
     assert "font /ABCDEF+DejaVuSerif is not one of the pinned families: a system fallback" in messages
+
+
+def test_the_browser_check_reports_a_font_that_does_not_load(editions: dict[str, Path], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.html"
+    html = editions["html"].read_text(encoding="utf-8")
+    bad.write_text(html.replace("data:font/woff;base64,d09G", "data:font/woff;base64,AAAA", 1))
+    messages = [f.message for f in axe(bad, widths=(360,), schemes=("light",))]
+    assert any(m.startswith("Literata 400 normal did not load") for m in messages), messages

@@ -118,6 +118,16 @@ def nu_html(*paths: Path) -> list[Finding]:
     ]
 
 
+# Every @font-face the page declares must load: a font the browser's sanitiser
+# rejects would silently give way to a system font.
+FONTS_LOAD = """async () => {
+  const faces = [...document.fonts];
+  const results = await Promise.allSettled(faces.map((face) => face.load()));
+  return faces.flatMap((face, i) => results[i].status === "fulfilled" && face.status === "loaded"
+    ? [] : [[`${face.family} ${face.weight} ${face.style}`, String(results[i].reason || face.status)]]);
+}"""
+
+
 def axe(
     path: Path, widths: tuple[int, ...] = (1280, 360), schemes: tuple[str, ...] = ("light", "dark")
 ) -> list[Finding]:
@@ -146,6 +156,8 @@ def axe(
                                 f"{violation['id']} ({violation['impact']}): {violation['help']} [{targets}]",
                             )
                         )
+                    broken = page.evaluate(FONTS_LOAD)
+                    findings += [Finding("fonts", where, f"{face} did not load: {why}") for face, why in broken]
                     scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
                     if scroll > inner:
                         findings.append(Finding("axe", where, f"scrolls sideways: content is {scroll} px wide"))
