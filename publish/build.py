@@ -213,37 +213,42 @@ def _build(
     cached: list[str] = []
     try:
         with staging(out_dir) as stage:
-            parts = [fmt for fmt in ("pdf", "epub", "html") if fmt in formats] + ["kit"]
-            pending = None
-            for part in parts:
-                started = time.perf_counter()
-                if _from_cache(job, part, stage):
-                    cached.append(part)
-                    progress(part, time.perf_counter() - started, True)
-                    if part == "pdf" and worker is not None:
-                        worker.cancel()
-                elif part == "pdf" and worker is not None:
-                    from publish.editions.printjob import prepare
+            try:
+                parts = [fmt for fmt in ("pdf", "epub", "html") if fmt in formats] + ["kit"]
+                pending = None
+                for part in parts:
+                    started = time.perf_counter()
+                    if _from_cache(job, part, stage):
+                        cached.append(part)
+                        progress(part, time.perf_counter() - started, True)
+                        if part == "pdf" and worker is not None:
+                            worker.cancel()
+                    elif part == "pdf" and worker is not None:
+                        from publish.editions.printjob import prepare
 
-                    worker.submit(prepare(job.full_document(), stage))  # laid out while the rest is written
-                    pending = started
-                else:
-                    _make(job, part, stage)
-                    progress(part, time.perf_counter() - started, False)
-            if pending is not None and worker is not None:
-                worker.result(tick=lambda: progress("", 0.0, False))
-                _store(job, "pdf", stage)
-                progress("pdf", time.perf_counter() - pending, False)
-            files = after_build(stage, out_dir, manuscript.slug)
-            tools = tool_versions(job.entry["pandoc"])
-            images = [(i["src"], Path(i["path"])) for i in job.images]
-            made = list(owned(stage, manuscript.slug))
-            content = manifest(manuscript, stack, images, job.source, tools, files, made)
-            content["options"] = {"formats": [f for f in FORMATS if f in formats], "paper": paper}
-            content["fonts"] = job.entry["fonts"]
-            files[MANIFEST] = write_manifest(stage, content)
-            write_sums(stage, files)
-            outputs = move_into(stage, out_dir)
+                        worker.submit(prepare(job.full_document(), stage))  # laid out while the rest is written
+                        pending = started
+                    else:
+                        _make(job, part, stage)
+                        progress(part, time.perf_counter() - started, False)
+                if pending is not None and worker is not None:
+                    worker.result(tick=lambda: progress("", 0.0, False))
+                    _store(job, "pdf", stage)
+                    progress("pdf", time.perf_counter() - pending, False)
+                files = after_build(stage, out_dir, manuscript.slug)
+                tools = tool_versions(job.entry["pandoc"])
+                images = [(i["src"], Path(i["path"])) for i in job.images]
+                made = list(owned(stage, manuscript.slug))
+                content = manifest(manuscript, stack, images, job.source, tools, files, made)
+                content["options"] = {"formats": [f for f in FORMATS if f in formats], "paper": paper}
+                content["fonts"] = job.entry["fonts"]
+                files[MANIFEST] = write_manifest(stage, content)
+                write_sums(stage, files)
+                outputs = move_into(stage, out_dir)
+            except BaseException:
+                if worker is not None:
+                    worker.cancel()  # before the staging folder goes: it may be writing the PDF there
+                raise
     except OSError as exc:  # a full disk, a read-only folder: the previous files stay
         raise RenderError(f"cannot write the editions to {out_dir}: {exc.strerror or exc}") from exc
     return BuildResult(tuple(outputs), tuple(cached))

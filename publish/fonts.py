@@ -494,11 +494,13 @@ def contexts(root: Any, lang: str) -> dict[Context, set[int]]:
         if name in _SKIPPED_TAGS or not isinstance(el.tag, str):
             return
         language = el.get("lang") or el.get("{http://www.w3.org/XML/1998/namespace}lang") or language
-        if name == "math" and str(el.tag).startswith(f"{{{MATHML}}}"):
+        if name == "math" and str(el.tag) in ("math", f"{{{MATHML}}}math"):  # parsed as HTML, or as XML
             role = "math"
         elif name in CODE_TAGS and role != "math":
             role = "code"
         bucket = found.setdefault((role, language), set())
+        if role == "math" and name in ("msqrt", "mroot"):
+            bucket.add(0x221A)  # the browser draws the radical sign from the math font
         if el.text:
             bucket.update(map(ord, el.text))
             if role == "math" and name == "mi" and len(el.text.strip()) == 1 and el.get("mathvariant") is None:

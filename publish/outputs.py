@@ -34,11 +34,14 @@ def staging(out_dir: Path) -> Iterator[Path]:
     """A fresh folder on DIR's file system, removed afterwards whatever happens."""
     parent = out_dir.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=parent))
+    stage: Path | None = None
     try:
+        with _signals_held():  # a signal between making the folder and naming it would leave it behind
+            stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=parent))
         yield stage
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
 
 
 def digest(path: Path) -> dict[str, Any]:

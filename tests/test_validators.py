@@ -6,13 +6,14 @@ they are never skipped: a missing tool is a failure that says what to install.
 
 from __future__ import annotations
 
+import re
 import shutil
 import zipfile
 from pathlib import Path
 
 import pikepdf
 import pytest
-from validators import axe, epubcheck, nu_html, pdf_structure, validate
+from validators import axe, epub_fonts, epubcheck, nu_html, pdf_structure, validate
 
 
 @pytest.mark.parametrize("fixture", ["editions", "rich_editions"])
@@ -69,3 +70,25 @@ def test_the_browser_check_reports_a_font_that_does_not_load(editions: dict[str,
     bad.write_text(html.replace("data:font/woff;base64,d09G", "data:font/woff;base64,AAAA", 1))
     messages = [f.message for f in axe(bad, widths=(360,), schemes=("light",))]
     assert any(m.startswith("Literata 400 normal did not load") for m in messages), messages
+
+
+def test_the_browser_check_reports_a_glyph_from_a_system_font(editions: dict[str, Path], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.html"
+    html = editions["html"].read_text(encoding="utf-8")
+    bad.write_text(html.replace("<main>", "<main><p>한국 ∀</p>", 1), encoding="utf-8")
+    messages = [f.message for f in axe(bad, widths=(360,), schemes=("light",))]
+    assert any(re.fullmatch(r"\d+ glyphs drawn in the system font .+", m) for m in messages), messages
+
+
+def test_the_epub_check_reports_a_glyph_from_a_system_font(editions: dict[str, Path], tmp_path: Path) -> None:
+    broken = tmp_path / "broken.epub"
+    with zipfile.ZipFile(editions["epub"]) as source, zipfile.ZipFile(broken, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "EPUB/article.xhtml":
+                data = data.replace(b"</article>", "<p>한국 ∀</p></article>".encode())
+            target.writestr(info, data)
+    messages = [f"{f.where}: {f.message}" for f in epub_fonts(broken)]
+    assert any(
+        re.fullmatch(r"broken\.epub/EPUB/article\.xhtml: \d+ glyphs drawn in the system font .+", m) for m in messages
+    )

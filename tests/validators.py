@@ -20,6 +20,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 TOOLS = Path(__file__).resolve().parent / "tools" / "node_modules"
 VNU_JAR = TOOLS / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -128,6 +129,52 @@ FONTS_LOAD = """async () => {
 }"""
 
 
+def system_fonts(page: Any) -> list[str]:
+    """Any glyph Chromium drew from a font of the system rather than an
+    @font-face of the page, asked of the renderer itself (DevTools' CSS
+    domain), element by element."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    nodes = cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": "body, body *"})["nodeIds"]
+    used: dict[str, int] = {}
+    for node in nodes:
+        for font in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]:
+            if not font.get("isCustomFont"):
+                used[font["familyName"]] = used.get(font["familyName"], 0) + int(font["glyphCount"])
+    cdp.detach()
+    return [f"{count} glyphs drawn in the system font {family}" for family, count in sorted(used.items())]
+
+
+def epub_fonts(path: Path) -> list[Finding]:
+    """Every page of the EPUB, opened in Chromium with its own stylesheet:
+    its fonts load, and no glyph comes from a system font."""
+    import tempfile
+    import zipfile
+
+    _need(CHROMIUM, "install Chromium (Debian: chromium)")
+    from playwright.sync_api import sync_playwright
+
+    findings = []
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
+        with zipfile.ZipFile(path) as archive:
+            archive.extractall(folder)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for page_file in sorted(Path(folder).rglob("*.xhtml")):
+                page = browser.new_page()
+                page.goto(page_file.as_uri())
+                where = f"{path.name}/{page_file.relative_to(folder)}"
+                broken = page.evaluate(FONTS_LOAD)
+                findings += [Finding("fonts", where, f"{face} did not load: {why}") for face, why in broken]
+                findings += [Finding("fonts", where, message) for message in system_fonts(page)]
+                page.close()
+        finally:
+            browser.close()
+    return findings
+
+
 def axe(
     path: Path, widths: tuple[int, ...] = (1280, 360), schemes: tuple[str, ...] = ("light", "dark")
 ) -> list[Finding]:
@@ -158,6 +205,8 @@ def axe(
                         )
                     broken = page.evaluate(FONTS_LOAD)
                     findings += [Finding("fonts", where, f"{face} did not load: {why}") for face, why in broken]
+                    if (width, scheme) == (widths[0], schemes[0]):
+                        findings += [Finding("fonts", where, message) for message in system_fonts(page)]
                     scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
                     if scroll > inner:
                         findings.append(Finding("axe", where, f"scrolls sideways: content is {scroll} px wide"))
@@ -241,7 +290,7 @@ def pdf_structure(path: Path) -> list[Finding]:
 
 # -- all of it -----------------------------------------------------------------
 
-CHECKS = {".epub": (epubcheck,), ".html": (axe,), ".pdf": (pdf_structure,)}
+CHECKS = {".epub": (epubcheck, epub_fonts), ".html": (axe,), ".pdf": (pdf_structure,)}
 
 
 def validate(paths: list[Path]) -> list[Finding]:
