@@ -26,7 +26,8 @@ from publish.outputs import MANIFEST, after_build, digest, move_into, owned, sta
 from publish.styles import Styles
 
 if TYPE_CHECKING:
-    from publish.document import Document, Image
+    from publish.document import Document
+    from publish.images import Image
     from publish.worker import PdfWorker
 
 MANIFEST_VERSION = 1
@@ -124,7 +125,7 @@ class _Job:
         """The images again, checked anew if a file changed since the body was cached."""
         if self.document is not None:
             return [{"src": i.src, "path": str(i.path), "format": i.format} for i in self.document.images]
-        from publish.document import ImageRefusedError, open_image
+        from publish.images import ImageRefusedError, open_image
         from publish.locate import Locator
 
         found, problems = [], []
@@ -148,7 +149,8 @@ class _Job:
     def full_document(self) -> Document:
         """The document the builders need, without running pandoc again."""
         if self.document is None:
-            from publish.document import Document, Image
+            from publish.document import Document
+            from publish.images import Image
 
             images: tuple[Image, ...] = tuple(Image(i["src"], Path(i["path"]), i["format"]) for i in self.images)
             self.document = Document(self.manuscript, self.entry["body"], self.date, self.styles, images, self.paper)

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import html
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
-from pathlib import Path
 
 from markupsafe import Markup
 
@@ -17,53 +14,15 @@ from publish.attribution import Attribution
 from publish.body import render_body
 from publish.dates import source_date
 from publish.errors import ManuscriptError, Problem, UsageError
-from publish.fetch import Fetcher, RefusedResourceError
 from publish.fonts import Routing, Typefaces, contexts, describe, merge
 from publish.fragment import MAX_DEPTH, TooDeepError, check_depth, images, normalize
+from publish.images import Image, ImageRefusedError, open_image
 from publish.locate import Locator
 from publish.losses import silent_losses
 from publish.manuscript import Manuscript, not_text, without_controls
-from publish.options import EXTENSIONS, IMAGE_FORMATS, PAPER_SIZES
-from publish.sanitize import body_problems, image_problem
+from publish.options import PAPER_SIZES
+from publish.sanitize import body_problems
 from publish.styles import Styles
-
-
-@dataclass(frozen=True)
-class Image:
-    """An image the body shows: as the manuscript names it, the file, its format."""
-
-    src: str
-    path: Path
-    format: str  # PNG, JPEG, GIF or WEBP, read from the file, not its name
-
-    @property
-    def media_type(self) -> str:
-        return IMAGE_FORMATS[self.format]
-
-    @property
-    def extension(self) -> str:
-        return EXTENSIONS[self.format]
-
-
-class ImageRefusedError(Exception):
-    """An image the editions may not show; the message says why."""
-
-
-def open_image(manuscript: Manuscript, src: str, known: Mapping[str, str] | None = None) -> Image:
-    """The image ``src`` names, if it is a file beside the manuscript in an
-    accepted format. ``known`` is what an earlier build found ("sha256",
-    "format"): while the file is unchanged, its format is not read again."""
-    url = src if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", src) else (manuscript.folder / src).resolve().as_uri()
-    try:
-        path = Fetcher.of(manuscript.folder).resolve(url, shown=src)
-    except RefusedResourceError as exc:
-        raise ImageRefusedError(f"image {exc}") from None
-    if known is not None and hashlib.sha256(path.read_bytes()).hexdigest() == known["sha256"]:
-        return Image(src, path, known["format"])
-    fmt, why = image_problem(path)
-    if fmt is None:
-        raise ImageRefusedError(f"image '{src}' {why}")
-    return Image(src, path, fmt)
 
 
 def _images(manuscript: Manuscript, body_html: str) -> tuple[list[Image], list[Problem]]:

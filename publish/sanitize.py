@@ -10,9 +10,7 @@ The policy, documented in the README:
 - links must be valid http, https or mailto URLs, or ``#id`` links to an id
   of the article's own (see publish.links);
 - every id is unique;
-- only raster images (PNG, JPEG, GIF, WebP) beside the manuscript can be
-  shown, at most 20 MiB and 50 megapixels each; SVG, video, audio and
-  embedded documents are refused.
+- video, audio and embedded documents are refused (images: publish.images).
 
 Every refusal is a manuscript problem with its line, reported all at once.
 """
@@ -20,9 +18,7 @@ Every refusal is a manuscript problem with its line, reported all at once.
 from __future__ import annotations
 
 import re
-import warnings
 from collections import Counter
-from pathlib import Path
 
 from lxml import etree
 
@@ -30,9 +26,6 @@ from publish.errors import Problem
 from publish.links import link_problem
 from publish.locate import Locator
 from publish.manuscript import Manuscript
-from publish.options import IMAGE_FORMATS
-
-MAX_PIXELS = 50_000_000
 
 # What pandoc itself writes, besides the writer's lang, dir, width and height.
 _ATTRIBUTES = {
@@ -148,24 +141,3 @@ def _duplicate_ids(manuscript: Manuscript, root: etree._Element, ids: list[str])
             )
         )
     return problems
-
-
-def image_problem(path: Path) -> tuple[str | None, str | None]:
-    """(format, None) for an acceptable image, e.g. ("PNG", None); (None, why not) otherwise."""
-    from PIL import Image
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
-                fmt, (width, height) = image.format, image.size
-    except Image.DecompressionBombError:
-        return None, f"has more than {MAX_PIXELS // 1_000_000} megapixels"
-    except (OSError, SyntaxError, ValueError):
-        kind = "SVG (it can carry scripts and fetch files); convert it to PNG" if path.suffix.lower() == ".svg" else ""
-        return None, f"is {kind}" if kind else "is not a PNG, JPEG, GIF or WebP image"
-    if fmt not in IMAGE_FORMATS:
-        return None, f"is a {fmt} image; use PNG, JPEG, GIF or WebP"
-    if width * height > MAX_PIXELS:
-        return None, f"is {width}×{height}, over {MAX_PIXELS // 1_000_000} megapixels; scale it down"
-    return fmt, None

@@ -23,14 +23,19 @@ def test_every_edition_passes_every_validator(fixture: str, request: pytest.Fixt
     assert [str(f) for f in findings] == []
 
 
-def test_epubcheck_reports_a_broken_epub(editions: dict[str, Path], tmp_path: Path) -> None:
-    broken = tmp_path / "broken.epub"
-    with zipfile.ZipFile(editions["epub"]) as source, zipfile.ZipFile(broken, "w") as target:
+def _with_article(epub: Path, target: Path, closing: str) -> Path:
+    """A copy of the EPUB whose article ends with ``closing`` instead of </article>."""
+    with zipfile.ZipFile(epub) as source, zipfile.ZipFile(target, "w") as copy:
         for info in source.infolist():
             data = source.read(info)
             if info.filename == "EPUB/article.xhtml":
-                data = data.replace(b"</article>", b"<p>unclosed</article>")
-            target.writestr(info, data)
+                data = data.replace(b"</article>", closing.encode())
+            copy.writestr(info, data)
+    return target
+
+
+def test_epubcheck_reports_a_broken_epub(editions: dict[str, Path], tmp_path: Path) -> None:
+    broken = _with_article(editions["epub"], tmp_path / "broken.epub", "<p>unclosed</article>")
     assert any("ERROR" in f.message or "FATAL" in f.message for f in epubcheck(broken))
 
 
@@ -81,13 +86,7 @@ def test_the_browser_check_reports_a_glyph_from_a_system_font(editions: dict[str
 
 
 def test_the_epub_check_reports_a_glyph_from_a_system_font(editions: dict[str, Path], tmp_path: Path) -> None:
-    broken = tmp_path / "broken.epub"
-    with zipfile.ZipFile(editions["epub"]) as source, zipfile.ZipFile(broken, "w") as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == "EPUB/article.xhtml":
-                data = data.replace(b"</article>", "<p>한국 ∀</p></article>".encode())
-            target.writestr(info, data)
+    broken = _with_article(editions["epub"], tmp_path / "broken.epub", "<p>한국 ∀</p></article>")
     messages = [f"{f.where}: {f.message}" for f in epub_fonts(broken)]
     assert any(
         re.fullmatch(r"broken\.epub/EPUB/article\.xhtml: \d+ glyphs drawn in the system font .+", m) for m in messages

@@ -28,21 +28,27 @@ FONTCONFIG = Path(__file__).with_name("fontconfig.xml")
 
 
 @contextmanager
+def _environment(name: str, value: str) -> Iterator[None]:
+    """One environment variable set for the length of a block, then restored."""
+    previous = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = previous
+
+
+@contextmanager
 def _no_system_fonts() -> Iterator[None]:
     """fontconfig with no font folders, while WeasyPrint loads and lays out:
     a glyph none of the @font-face fonts has can then only be a .notdef,
     which WeasyPrint reports, never a system font standing in."""
-    previous = os.environ.get("FONTCONFIG_FILE")
-    os.environ["FONTCONFIG_FILE"] = str(FONTCONFIG)
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", "No fonts configured in FontConfig")
-            yield
-    finally:
-        if previous is None:
-            del os.environ["FONTCONFIG_FILE"]
-        else:
-            os.environ["FONTCONFIG_FILE"] = previous
+    with _environment("FONTCONFIG_FILE", str(FONTCONFIG)), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "No fonts configured in FontConfig")
+        yield
 
 
 with _no_system_fonts():
@@ -121,21 +127,6 @@ class _Collect(logging.Handler):
 
 
 @contextmanager
-def _source_date_epoch(epoch: int) -> Iterator[None]:
-    """A guard: should WeasyPrint ever subset with fontTools instead of HarfBuzz,
-    fontTools stamps each font with SOURCE_DATE_EPOCH rather than the clock."""
-    previous = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
-    try:
-        yield
-    finally:
-        if previous is None:
-            del os.environ["SOURCE_DATE_EPOCH"]
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = previous
-
-
-@contextmanager
 def _failing_on_warnings() -> Iterator[None]:
     """WeasyPrint logs problems instead of raising them; make them fail the build."""
     handler = _Collect()
@@ -162,7 +153,9 @@ def render(job: PrintJob) -> Path:
         pyphen.hdcache.update(pickle.loads(job.hyphenation))
     fetcher = _ConfinedFetcher(Fetcher.of(*job.roots))
     options: dict[str, Any] = {"pdf_variant": "pdf/ua-1"}
-    with _no_system_fonts(), _failing_on_warnings(), _source_date_epoch(job.source_date_epoch):
+    # SOURCE_DATE_EPOCH is a guard: should WeasyPrint ever subset with fontTools
+    # instead of HarfBuzz, fontTools stamps each font with it, not the clock.
+    with _no_system_fonts(), _failing_on_warnings(), _environment("SOURCE_DATE_EPOCH", str(job.source_date_epoch)):
         fonts = FontConfiguration()  # without it, @font-face rules are ignored
         rendered = weasyprint.HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
             stylesheets=[weasyprint.CSS(string=job.css, url_fetcher=fetcher, font_config=fonts)],
