@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,11 +21,12 @@ from typing import Any
 
 import pypandoc
 
-from publish.errors import Problem, RenderError, ToolError
+from publish.errors import ManuscriptError, Problem, RenderError, ToolError
 from publish.locate import Locator
 from publish.manuscript import Manuscript
 
 PANDOC_VERSION = "3.9"
+PANDOC_SECONDS = 120  # a 10 MiB manuscript takes about 11 s; only pathological nesting takes longer
 POLICY = Path(__file__).resolve().parent / "policy.lua"
 
 # What each switched-off extension would do to a manuscript from outside:
@@ -76,20 +78,26 @@ def render_body(manuscript: Manuscript) -> Body:
         )
     with tempfile.TemporaryDirectory(prefix="publish-pandoc-") as folder:
         log = Path(folder) / "log.json"
+        # pypandoc supplies the pinned pandoc; it is run directly, to bound its time.
+        command = [pypandoc.get_pandoc_path(), f"--from={MARKDOWN}", "--to=html5", *PANDOC_ARGS, f"--log={log}"]
         try:
-            html = pypandoc.convert_text(
-                manuscript.body,
-                to="html5",
-                format=MARKDOWN,
-                extra_args=[*PANDOC_ARGS, f"--log={log}"],
-                verify_format=False,
+            done = subprocess.run(
+                command, input=manuscript.body.encode("utf-8"), capture_output=True, timeout=PANDOC_SECONDS, check=False
             )
-        except RuntimeError as exc:
-            raise RenderError(f"{manuscript.path}: pandoc failed: {exc}") from exc
+        except subprocess.TimeoutExpired:
+            raise ManuscriptError.single(
+                manuscript.label,
+                manuscript.body_line,
+                f"body: pandoc could not read it in {PANDOC_SECONDS} s; look for brackets, emphasis or "
+                "quotations nested very deep, and simplify them",
+            ) from None
+        if done.returncode != 0:
+            raise RenderError(f"{manuscript.path}: pandoc failed: {done.stderr.decode('utf-8', 'replace').strip()}")
+        html = done.stdout.decode("utf-8")
         entries = json.loads(log.read_text(encoding="utf-8")) if log.exists() else []
     where = Locator(manuscript)
     problems = [_problem(manuscript, where, entry) for entry in entries]
-    return Body(str(html), tuple(p for p in problems if p is not None))
+    return Body(html, tuple(p for p in problems if p is not None))
 
 
 # -- pandoc's log, as our messages ----------------------------------------------
@@ -125,11 +133,10 @@ def _problem(manuscript: Manuscript, where: Locator, entry: dict[str, Any]) -> P
         return None  # publish.sanitize reports every id given twice, naming both lines
     if kind == "DuplicateNoteReference":
         label = str(entry.get("contents", ""))
-        first = where.search(re.compile(r"^\s{0,3}\[\^" + re.escape(label) + r"\]:"), before=line)
-        earlier = f" (first on line {first})" if first is not None else ""
+        first, second = _definitions(where, "^" + label, line)
         return at(
-            line,
-            f"note [^{label}] is defined twice{earlier}; one definition would be lost: give one of them another label",
+            second,
+            f"note [^{label}] is defined twice{first}; one definition would be lost: give one of them another label",
         )
     if kind == "NoteDefinedButNotUsed":
         label = str(entry.get("key", ""))
@@ -138,20 +145,36 @@ def _problem(manuscript: Manuscript, where: Locator, entry: dict[str, Any]) -> P
             f"note [^{label}] is never cited, so its text would be lost; cite it with [^{label}] or delete it",
         )
     if kind == "DuplicateLinkReference":
-        label = str(entry.get("contents", ""))
-        first = where.search(re.compile(r"^\s{0,3}" + re.escape(label) + r":"), before=line)
-        earlier = f" (first on line {first})" if first is not None else ""
-        return at(line, f"link reference {label} is defined twice{earlier}; only one can be used: delete the other")
+        label = str(entry.get("contents", "")).strip("[]")
+        first, second = _definitions(where, label, line)
+        return at(second, f"link reference [{label}] is defined twice{first}; only one can be used: delete the other")
     if kind == "CouldNotConvertTeXMath":
         tex = str(entry.get("contents", ""))
         reason = _tex_reason(str(entry.get("message", "")))
         found = where.text(tex, key=f"math:{tex}")
-        return at(
-            found,
-            f"math ${tex}$ cannot be read as TeX ({_short(reason)}); correct it, or write \\$ for a dollar sign",
-        )
+        command = re.search(r"control sequence (\\[A-Za-z]+)", reason)
+        if command and re.search(
+            r"\\(?:re)?newcommand\s*\{?" + re.escape(command[1]) + r"(?![A-Za-z])", manuscript.body
+        ):
+            advice = f"{command[1]} is a macro of the manuscript's own, and macros are not expanded: write it out"
+        else:
+            advice = "correct it, or write \\$ for a dollar sign"
+        return at(found, f"math ${tex}$ cannot be read as TeX ({_short(reason)}); {advice}")
     pretty = _first_line(str(entry.get("pretty", kind)))
     return at(line, f"pandoc: {pretty}; correct this line")
+
+
+def _definitions(where: Locator, label: str, reported: int | None) -> tuple[str, int | None]:
+    """(" (first on line N)", the line of the second) for a label defined twice.
+
+    pandoc's own line is right at the top level but not inside a list item
+    or a quotation, so the definitions are looked for in the Markdown:
+    labels match without regard to case, after list and quotation markers."""
+    pattern = re.compile(r"^(?:\s*(?:[-*+]|\d+[.)]|>))*\s*\[" + re.escape(label) + r"\]:", re.IGNORECASE)
+    lines = [n for offset, text in enumerate(where.lines) if pattern.search(text) for n in [where.line(offset)]]
+    if len(lines) >= 2:
+        return f" (first on line {lines[0]})", lines[1]
+    return "", reported
 
 
 def _tex_reason(message: str) -> str:
@@ -193,6 +216,14 @@ def _policy(manuscript: Manuscript, where: Locator, fields: list[str]) -> Proble
             return at(line, f'attribute style="{_short(style)}": inline styles are not allowed; use the CSS')
         allowed = "lang and dir" + (", width and height" if element == "Image" else "")
         return at(line, f"attribute {value}: not allowed in the body; {thing} may carry only {allowed}")
+    if what == "language":
+        line = where.attribute(r"(?<![\w-])\.?" + re.escape(value) + r"(?![\w-])", key=f"class:{value}")
+        name = re.sub(r"[^\w+#.-]", "", value).strip(".")
+        example = f"```{name}" if name else "```python"
+        return at(line, f"code: '{value}' is not a language name; write the language alone, as in {example}")
+    if what == "empty-heading":
+        line = where.search(re.compile(r"^\s{0,3}#{1,6}\s*(?:#+\s*)?(?:\{[^}]*\}\s*)?$"), key="empty-heading")
+        return at(line or manuscript.body_line, "heading: it has no text; write its text after the #, or delete it")
     if what == "lang":
         line = where.attribute(r"lang\s*=\s*\"?" + re.escape(value), key=f"lang:{value}")
         return at(line, f"lang '{value}': not a BCP 47 language tag; write e.g. lang=ko or lang=zh-Hant")

@@ -18,7 +18,7 @@ from publish.fonts import Routing, Typefaces, contexts, describe, merge
 from publish.fragment import MAX_DEPTH, TooDeepError, check_depth, images, normalize
 from publish.images import Image, ImageRefusedError, open_image
 from publish.locate import Locator
-from publish.losses import silent_losses
+from publish.precheck import nesting_problem, source_problems
 from publish.manuscript import Manuscript, not_text, without_controls
 from publish.options import PAPER_SIZES
 from publish.sanitize import body_problems
@@ -30,7 +30,10 @@ def _images(manuscript: Manuscript, body_html: str) -> tuple[list[Image], list[P
     problems = []
     where = Locator(manuscript)
     for src, alt in images(body_html):
-        line = where.link(src)
+        line = where.link(src, alt)
+        if src.startswith("#"):  # ![Bar] with no file: pandoc took the heading "Bar" for its target
+            problems.append(Problem(manuscript.label, line, f"image ![{alt}] names no file; write ![{alt}](file.png)"))
+            continue
         if not alt.strip():
             problems.append(
                 Problem(manuscript.label, line, f"image '{src}' has no text alternative; write ![what it shows]({src})")
@@ -141,7 +144,10 @@ class Document:
         # reads the rest, so that every other problem is reported with them.
         problems = not_text(manuscript.label, manuscript.body, manuscript.body_line)
         readable = replace(manuscript, body=without_controls(manuscript.body)) if problems else manuscript
-        problems += silent_losses(manuscript)
+        deep = nesting_problem(manuscript, MAX_DEPTH)
+        if deep is not None:  # pandoc would take minutes over it; the editions could not carry it
+            raise ManuscriptError([*problems, deep])
+        problems += source_problems(manuscript)
         rendered = render_body(readable)
         problems += rendered.problems
         try:

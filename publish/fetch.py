@@ -62,9 +62,11 @@ class Fetcher:
             raise RefusedResourceError(f"'{name}': remote file hosts are not allowed")
         path = Path(unquote(parts.path)).resolve()
         if not any(path.is_relative_to(root) for root in self.roots):
-            raise RefusedResourceError(f"'{name}': outside the manuscript and styles folders")
+            raise RefusedResourceError(
+                f"'{name}': outside the manuscript and styles folders; copy the file beside the manuscript"
+            )
         if not path.is_file():
-            raise RefusedResourceError(f"'{name}': no such file")
+            raise RefusedResourceError(f"'{name}': no such file; put it beside the manuscript, or correct the name")
         size = path.stat().st_size
         if size > MAX_RESOURCE_BYTES:
             raise RefusedResourceError(

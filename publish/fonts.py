@@ -98,6 +98,7 @@ class Family:
     lang: tuple[str, ...] = ()
     ligatures: bool = True
     ranges: tuple[tuple[int, int], ...] = ()  # the characters it may set; all it has if empty
+    always: frozenset[int] = frozenset()  # joiners and selectors its subsets keep, once it is used
 
     def allows(self, code: int) -> bool:
         return not self.ranges or any(low <= code <= high for low, high in self.ranges)
@@ -229,7 +230,7 @@ class Typefaces:
     def subsets(self, routing: Routing, *, woff: bool) -> list[Subset]:
         found = []
         for name in self._order(routing):
-            codes = frozenset(routing.chars[name]) | SPACES
+            codes = frozenset(routing.chars[name]) | SPACES | self.families[name].always
             for face in self.families[name].faces:
                 data = self.cut(face, codes)
                 found.append(Subset(face, _woff(data) if woff else data, woff))
@@ -338,6 +339,12 @@ def _load(styles: Styles) -> Typefaces:
             lang=tuple(table.get("lang", ())),
             ligatures=bool(table.get("ligatures", True)),
             ranges=tuple(_range(text, shown, name) for text in table.get("ranges", ())),
+            always=frozenset(
+                code
+                for text in table.get("always", ())
+                for low, high in [_range(text, shown, name)]
+                for code in range(low, high + 1)
+            ),
         )
     stacks = need(config, "stacks", dict, "the file")
     resolved: dict[str, tuple[str, ...]] = {}

@@ -97,7 +97,8 @@ def normalize(fragment: str) -> str:
 
     - pandoc's note ids (fn1, fnref1, footnotes) move into the editions' own
       namespace, so a heading called "Footnotes" or "FN1" never meets them;
-    - task-list checkboxes are disabled: they show a state, they take no input.
+    - task-list checkboxes are disabled: they show a state, they take no input;
+    - an empty header cell (a table's corner) becomes a data cell.
     """
     root = _parse(fragment, namespaced=False)
     renamed = {}
@@ -117,6 +118,8 @@ def normalize(fragment: str) -> str:
             el.set("href", "#" + renamed.get((el.get("href") or "").lstrip("#"), ""))
         if el.tag == "input" and el.get("type") == "checkbox":
             el.set("disabled", "")
+        if el.tag == "th" and not len(el) and not (el.text or "").strip():
+            el.tag = "td"  # an empty corner cell heads nothing
     return _inner(root, "xml")
 
 
@@ -150,11 +153,25 @@ def _replace_sources(root: etree._Element, sources: Mapping[str, str]) -> None:
             el.set("src", sources[el.get("src", "")])
 
 
+def _scrolling_tables(root: etree._Element, namespace: str = "") -> None:
+    """Each table in a box that scrolls sideways on a narrow screen, instead
+    of the page: a region with a name, which the keyboard can reach."""
+    for number, table in enumerate(list(root.iter(f"{namespace}table")), start=1):
+        caption = table.find(f"{namespace}caption")
+        name = " ".join("".join(caption.itertext()).split()) if caption is not None else f"Table {number}"
+        box = etree.Element(f"{namespace}div", {"class": "table-scroll", "role": "region", "tabindex": "0"})
+        box.set("aria-label", name)
+        box.tail, table.tail = table.tail, None
+        table.addprevious(box)
+        box.append(table)
+
+
 def for_html(fragment: str, sources: Mapping[str, str]) -> str:
     root = _parse(fragment, namespaced=False)
     _notes_heading(root)
     _backlinks(root)
     _replace_sources(root, sources)
+    _scrolling_tables(root)
     return _inner(root, "html")
 
 
@@ -215,6 +232,7 @@ def for_epub(fragment: str, sources: Mapping[str, str]) -> str:
     _notes_heading(root, f"{{{XHTML}}}")
     _backlinks(root)
     _replace_sources(root, sources)
+    _scrolling_tables(root, f"{{{XHTML}}}")
     for ref in _find(root, "a", "footnote-ref"):
         ref.set(epub_type, "noteref")
     for section in _find(root, "section", "footnotes"):

@@ -95,7 +95,11 @@ def link_problem(href: str, ids: frozenset[str] | set[str] = frozenset()) -> str
         from urllib.parse import unquote
 
         if unquote(target) not in ids:
-            return f"the article has no id '{unquote(target)}'; link to a heading's id or give the target {{#id}}"
+            import difflib
+
+            close = difflib.get_close_matches(unquote(target), sorted(ids), n=1, cutoff=0.6)
+            hint = f"did you mean #{close[0]}?" if close else "link to a heading's id or give the target {#id}"
+            return f"the article has no id '{unquote(target)}'; {hint}"
         return None
     match = _AUTHORITY.fullmatch(href)
     if match is None or match["scheme"].lower() not in SCHEMES:

@@ -66,8 +66,10 @@ class Locator:
                 return self.line(offset)
         return self.manuscript.body_line
 
-    def link(self, target: str) -> int:
-        """The line of a link or image with this target: ](target, <target>, or [label]: target."""
+    def link(self, target: str, text: str = "") -> int:
+        """The line of a link or image with this target: ](target, <target>, or
+        [label]: target; else, if the target was written some other way (an
+        entity, an escaped space), the line of the link's ``text`` in brackets."""
         forms = dict.fromkeys((target, unquote(target)))
         patterns = []
         for form in forms:
@@ -79,11 +81,14 @@ class Locator:
                 re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?" + escaped + r"(?=[\s>]|$)"),
             ]
         found = self.search(*patterns, key=f"link:{target}")
+        if found is None and text.strip():
+            words = r"\s+".join(re.escape(w) for w in text.split())
+            found = self.search(re.compile(r"\[" + words + r"\]"), key=f"link-text:{text}")
         return found if found is not None else self.text(target)
 
     def attribute(self, pattern: str, key: str) -> int:
         """The line of an attribute block ``{…}`` (or a fenced div's ``:::``) matching ``pattern``."""
         braces = re.compile(r"\{[^{}]*" + pattern + r"[^{}]*\}")
-        fence = re.compile(r"^\s*:::+\s*\{?[^{}]*" + pattern)
+        fence = re.compile(r"^\s*(?::::+|```+|~~~+)\s*\{?[^{}]*" + pattern)
         found = self.search(braces, fence, key=key)
         return found if found is not None else self.manuscript.body_line

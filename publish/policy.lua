@@ -5,7 +5,7 @@ which the HTML no longer does, so the writer's attributes are checked here:
 
 - the outline never skips a level: the first heading becomes an h2 (the
   title is the only h1) and each heading is at most one level below the
-  one before it;
+  one before it; a heading with no text is refused;
 - ids must be XML names, may not start with "_" (the editions' own ids do,
   so the two never meet), and may not hold a colon;
 - classes: a small set that means something in the editions (smallcaps,
@@ -139,6 +139,8 @@ local function check_code(el, kind)
       -- line numbers are not shown
     elseif language == nil and class:match(LANGUAGE_NAME) then
       language = class
+    elseif language == nil then
+      refuse("language", kind, class)
     else
       refuse("class", kind, class)
     end
@@ -164,10 +166,17 @@ local function raw_as_text(el)
   return pandoc.Code(el.text)
 end
 
+local function check_heading(el, kind)
+  if #el.content == 0 then
+    refuse("empty-heading", kind)
+  end
+  check_classes(el, kind)
+end
+
 local checks = {
   Code = checked("Code", check_code),
   CodeBlock = checked("CodeBlock", check_code),
-  Header = checked("Header", check_classes),
+  Header = checked("Header", check_heading),
   Span = checked("Span", check_classes),
   Div = checked("Div", check_classes),
   Link = checked("Link", check_classes),

@@ -81,7 +81,10 @@ def body_problems(manuscript: Manuscript, fragment: str) -> list[Problem]:
             found = _attribute_problem(name, value, tag.startswith(_MATHML), known)
             if found is not None:
                 pattern, message = found
-                line = where.link(value) if name == "href" else where.attribute(pattern, f"{name}:{pattern}")
+                if name == "href":
+                    line = where.link(value, "".join(str(t) for t in el.itertext()))
+                else:
+                    line = where.attribute(pattern, f"{name}:{pattern}")
                 refuse(line, message)
     return problems
 

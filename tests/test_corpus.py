@@ -183,6 +183,7 @@ def test_scripts_are_set_in_their_own_faces(corpus: dict[str, Built]) -> None:
     css = lxml.html.parse(str(built.edition("html"))).getroot().xpath("//style")[0].text
     traditional = ":lang(zh-Hant), :lang(zh-TW), :lang(zh-HK), :lang(zh-MO)"
     assert f'{traditional} {{ font-family: "Literata", "Noto Serif CJK TC", serif; }}' in css
+    assert "Noto-Emoji" in _pdf_fonts(corpus["everyday-habits"].edition("pdf"))
     assert _pdf_fonts(corpus["code-and-tasks"].edition("pdf")) >= {"JetBrains-Mono", "Noto-Serif-CJK-KR"}
     assert "Noto-Sans-Math" in _pdf_fonts(corpus["math"].edition("pdf"))
 

@@ -34,7 +34,7 @@ def _repo_faces() -> list[dict[str, str]]:
 
 def test_every_pinned_file_matches_its_checksum_and_its_source_note() -> None:
     faces = _repo_faces()
-    assert len(faces) == 9  # Literata and JetBrains Mono in four faces, Noto Sans Math in one
+    assert len(faces) == 10  # Literata and JetBrains Mono in four faces, Noto Sans Math and Noto Emoji in one
     for face in faces:
         path = FONTS / face["file"]
         assert hashlib.sha256(path.read_bytes()).hexdigest() == face["sha256"], face["file"]
@@ -56,15 +56,17 @@ def test_every_family_in_the_repository_carries_its_licence() -> None:
 
 def test_text_marked_with_a_language_takes_that_languages_han_forms() -> None:
     faces = Typefaces.of(Styles((FONTS.parent,)))
-    assert faces.stack("text", "en") == ("Literata", "Noto Sans Math", "Noto Serif CJK KR")
-    assert faces.stack("text", "zh-Hans")[2] == "Noto Serif CJK SC"
-    assert faces.stack("text", "zh-Hant-TW")[2] == "Noto Serif CJK TC"  # the later, longer match wins, as in CSS
-    assert faces.stack("code", "ja") == ("JetBrains Mono", "Literata", "Noto Sans Math", "Noto Serif CJK JP")
+    assert faces.stack("text", "en") == ("Literata", "Noto Sans Math", "Noto Emoji", "Noto Serif CJK KR")
+    assert faces.stack("text", "zh-Hans")[3] == "Noto Serif CJK SC"
+    assert faces.stack("text", "zh-Hant-TW")[3] == "Noto Serif CJK TC"  # the later, longer match wins, as in CSS
+    assert faces.stack("code", "ja")[0] == "JetBrains Mono"
+    assert faces.stack("code", "ja")[-1] == "Noto Serif CJK JP"
     routing = faces.route({("text", "zh-Hant"): {ord("會"), ord("a")}, ("code", "en"): {ord("├")}})
     assert ord("會") in routing.chars["Noto Serif CJK TC"]
     assert ord("├") in routing.chars["JetBrains Mono"]
     assert routing.uncovered == set()
-    assert faces.route({("text", "en"): {ord("ا"), ord("🎉")}}).uncovered == {ord("ا"), ord("🎉")}
+    assert ord("🎉") in faces.route({("text", "en"): {ord("🎉")}}).chars["Noto Emoji"]
+    assert faces.route({("text", "en"): {ord("ا"), ord("न")}}).uncovered == {ord("ا"), ord("न")}
 
 
 def test_weasyprint_cannot_reach_a_system_font(tmp_path: Path) -> None:

@@ -264,7 +264,7 @@ def test_attacks_beyond_the_fixture_folder(tmp_path: Path) -> None:
     reserved = tmp_path / "reserved.md"
     reserved.write_text(head + "# Colophon {#_colophon}\n\nText.\n", encoding="utf-8")
     for manuscript, expected in (
-        (deep, f"{deep}:13: body: quotes and lists nest more than 200 levels deep; flatten them"),
+        (deep, f"{deep}:14: body: quotations nest more than 200 levels deep; flatten them"),
         (
             reserved,
             f"{reserved}:14: id '_colophon': ids starting with _ belong to the editions' own parts; rename it",
