@@ -222,8 +222,8 @@ def _policy(manuscript: Manuscript, where: Locator, fields: list[str]) -> Proble
         example = f"```{name}" if name else "```python"
         return at(line, f"code: '{value}' is not a language name; write the language alone, as in {example}")
     if what == "empty-heading":
-        line = where.search(re.compile(r"^\s{0,3}#{1,6}\s*(?:#+\s*)?(?:\{[^}]*\}\s*)?$"), key="empty-heading")
-        return at(line or manuscript.body_line, "heading: it has no text; write its text after the #, or delete it")
+        bare = where.search(re.compile(r"^\s{0,3}#{1,6}\s*(?:#+\s*)?(?:\{[^}]*\}\s*)?$"), key="empty-heading")
+        return at(bare or manuscript.body_line, "heading: it has no text; write its text after the #, or delete it")
     if what == "lang":
         line = where.attribute(r"lang\s*=\s*\"?" + re.escape(value), key=f"lang:{value}")
         return at(line, f"lang '{value}': not a BCP 47 language tag; write e.g. lang=ko or lang=zh-Hant")

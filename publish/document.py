@@ -18,9 +18,9 @@ from publish.fonts import Routing, Typefaces, contexts, describe, merge
 from publish.fragment import MAX_DEPTH, TooDeepError, check_depth, images, normalize
 from publish.images import Image, ImageRefusedError, open_image
 from publish.locate import Locator
-from publish.precheck import nesting_problem, source_problems
 from publish.manuscript import Manuscript, not_text, without_controls
 from publish.options import PAPER_SIZES
+from publish.precheck import nesting_problem, source_problems
 from publish.sanitize import body_problems
 from publish.styles import Styles
 

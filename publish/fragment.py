@@ -158,7 +158,8 @@ def _scrolling_tables(root: etree._Element, namespace: str = "") -> None:
     of the page: a region with a name, which the keyboard can reach."""
     for number, table in enumerate(list(root.iter(f"{namespace}table")), start=1):
         caption = table.find(f"{namespace}caption")
-        name = " ".join("".join(caption.itertext()).split()) if caption is not None else f"Table {number}"
+        text = "".join(str(t) for t in caption.itertext()) if caption is not None else f"Table {number}"
+        name = " ".join(text.split())
         box = etree.Element(f"{namespace}div", {"class": "table-scroll", "role": "region", "tabindex": "0"})
         box.set("aria-label", name)
         box.tail, table.tail = table.tail, None
