@@ -13,6 +13,8 @@ from __future__ import annotations
 import functools
 import json
 import re
+import resource
+import signal
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -26,7 +28,16 @@ from publish.locate import Locator
 from publish.manuscript import Manuscript
 
 PANDOC_VERSION = "3.9"
-PANDOC_SECONDS = 120  # a 10 MiB manuscript takes about 11 s; only pathological nesting takes longer
+PANDOC_SECONDS = 120  # of processor time: a 10 MiB manuscript takes about 11 s and 1 GB
+PANDOC_MEMORY = "4g"  # pandoc's own heap limit (GHC's +RTS -M)
+HEAP_EXHAUSTED = 251  # how a GHC program exits when its heap limit is reached
+
+
+def _limits() -> None:
+    """In pandoc's process, before it starts: a processor-time limit."""
+    resource.setrlimit(resource.RLIMIT_CPU, (PANDOC_SECONDS, PANDOC_SECONDS + 5))
+
+
 POLICY = Path(__file__).resolve().parent / "policy.lua"
 
 # What each switched-off extension would do to a manuscript from outside:
@@ -78,19 +89,21 @@ def render_body(manuscript: Manuscript) -> Body:
         )
     with tempfile.TemporaryDirectory(prefix="publish-pandoc-") as folder:
         log = Path(folder) / "log.json"
-        # pypandoc supplies the pinned pandoc; it is run directly, to bound its time.
-        command = [pypandoc.get_pandoc_path(), f"--from={MARKDOWN}", "--to=html5", *PANDOC_ARGS, f"--log={log}"]
-        try:
-            done = subprocess.run(
-                command, input=manuscript.body.encode("utf-8"), capture_output=True, timeout=PANDOC_SECONDS, check=False
-            )
-        except subprocess.TimeoutExpired:
+        # pypandoc supplies the pinned pandoc; it is run directly, to bound its
+        # processor time and memory (a limit the kernel keeps, whatever a
+        # test does to the clock).
+        command = [pypandoc.get_pandoc_path(), "+RTS", f"-M{PANDOC_MEMORY}", "-RTS"]
+        command += [f"--from={MARKDOWN}", "--to=html5", *PANDOC_ARGS, f"--log={log}"]
+        done = subprocess.run(
+            command, input=manuscript.body.encode("utf-8"), capture_output=True, preexec_fn=_limits, check=False
+        )
+        if done.returncode in (-signal.SIGXCPU, -signal.SIGKILL, HEAP_EXHAUSTED):
             raise ManuscriptError.single(
                 manuscript.label,
                 manuscript.body_line,
-                f"body: pandoc could not read it in {PANDOC_SECONDS} s; look for brackets, emphasis or "
-                "quotations nested very deep, and simplify them",
-            ) from None
+                f"body: pandoc could not read it within {PANDOC_SECONDS} s and {PANDOC_MEMORY.upper()}B of memory; "
+                "look for brackets, emphasis or quotations nested very deep, and simplify them",
+            )
         if done.returncode != 0:
             raise RenderError(f"{manuscript.path}: pandoc failed: {done.stderr.decode('utf-8', 'replace').strip()}")
         html = done.stdout.decode("utf-8")

@@ -119,12 +119,21 @@ def nesting_problem(manuscript: Manuscript, limit: int) -> Problem | None:
     """Quotation marks (>) or brackets ([) nested more than ``limit`` deep."""
     depth = 0
     for number, line in enumerate(manuscript.body.split("\n")):
-        quotes = len(re.findall(r">", re.match(r"(?:\s{0,3}>)*", line)[0]))  # type: ignore[index]
+        quotes = re.match(r"(?:\s{0,3}>)*", line)
         if not line.strip():
             depth = 0  # brackets do not span paragraphs
-        depth += line.count("[") - line.count("\\[") - line.count("]") + line.count("\\]")
-        if quotes > limit or depth > limit:
-            what = "quotations" if quotes > limit else "brackets"
+        deepest = depth
+        if line.count("[") > limit - depth:  # only then can this line go past the limit
+            escaped = False
+            for char in line:
+                if not escaped:
+                    depth += (char == "[") - (char == "]")
+                    deepest = max(deepest, depth)
+                escaped = char == "\\" and not escaped
+        else:
+            depth += line.count("[") - line.count("]")
+        what = "quotations" if quotes and quotes[0].count(">") > limit else "brackets" if deepest > limit else None
+        if what:
             return Problem(
                 manuscript.label,
                 manuscript.body_line + number,

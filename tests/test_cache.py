@@ -45,13 +45,13 @@ def test_pandoc_runs_once_and_not_at_all_when_cached(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = []
-    real = publish.body.pypandoc.convert_text
+    real = publish.body.subprocess.run
 
     def counting(*args: object, **kwargs: object) -> object:
         calls.append(1)
-        return real(*args, **kwargs)
+        return real(*args, **kwargs)  # type: ignore[call-overload]
 
-    monkeypatch.setattr(publish.body.pypandoc, "convert_text", counting)
+    monkeypatch.setattr(publish.body.subprocess, "run", counting)
     cache = Cache(tmp_path / "cache")
     build(project, tmp_path / "a", cache=cache, environ={})
     assert len(calls) == 1, "pandoc runs once for all three editions"
