@@ -538,6 +538,13 @@ def describe(code: int) -> str:
     return f"{shown}(U+{code:04X}{' ' + name if name else ''})"
 
 
+@dataclass(frozen=True)
+class EditionFonts:
+    css: str
+    subsets: list[Subset]
+    credits: list[str]  # as the colophon names the families
+
+
 def edition_fonts(
     typefaces: Typefaces,
     found: Mapping[Context, set[int]],
@@ -545,8 +552,8 @@ def edition_fonts(
     woff: bool,
     url: Callable[[Subset], str],
     generic: bool,
-) -> tuple[str, list[Subset]]:
-    """The CSS and the font subsets of one edition, from its rendered text."""
+) -> EditionFonts:
+    """The CSS, the font subsets and the credits of one edition, from its rendered text."""
     routing = typefaces.route(found)
     if routing.missing:
         raise FontUnavailableError("; ".join(routing.missing.values()))
@@ -554,4 +561,4 @@ def edition_fonts(
         chars = ", ".join(describe(c) for c in sorted(routing.uncovered)[:8])
         raise ToolError(f"the templates in the styles use characters that no font in {typefaces.source} has: {chars}")
     subsets = typefaces.subsets(routing, woff=woff)
-    return typefaces.css(routing, subsets, url, generic=generic), subsets
+    return EditionFonts(typefaces.css(routing, subsets, url, generic=generic), subsets, typefaces.credits(routing))

@@ -96,7 +96,7 @@ def _stylesheet(book: epub.EpubBook, document: Document, pages: list[bytes], lab
         *(contexts(etree.fromstring(page), lang) for page in pages),
         {("text", lang): {ord(c) for c in "".join(labels)}},
     )
-    fonts, subsets = edition_fonts(
+    fonts = edition_fonts(
         document.typefaces,
         found,
         woff=True,
@@ -109,9 +109,9 @@ def _stylesheet(book: epub.EpubBook, document: Document, pages: list[bytes], lab
         packaged[relative] = path.read_bytes()
         return posixpath.relpath(relative, posixpath.dirname(STYLESHEET))
 
-    css = fonts + stylesheet(document.styles, ("base", "epub"), package)
+    css = fonts.css + stylesheet(document.styles, ("base", "epub"), package)
     book.add_item(epub.EpubItem(uid="style", file_name=STYLESHEET, media_type="text/css", content=css.encode()))
-    for number, subset in enumerate(subsets, start=1):
+    for number, subset in enumerate(fonts.subsets, start=1):
         book.add_item(
             epub.EpubItem(
                 uid=f"font{number}",

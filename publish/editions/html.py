@@ -20,18 +20,26 @@ def build_html(document: Document, out_dir: Path) -> Path:
     images = {image.src: data_uri(image.src, image.path) for image in document.images}
     body = for_html(document.body_html, images)
 
-    def render(fonts: str) -> str:
+    def render(fonts: str, typefaces: list[str]) -> str:
         return styles.render(
             "html.html.j2",
             css=Markup(fonts + css),
             json_ld=Markup(document.attribution.json_ld_text()),
             fragment=article_fragment(document),  # escaped: shown as source to copy
-            **document.context("html", body),
+            **{**document.context("html", body), "typefaces": typefaces},
         )
 
-    # The page's own text decides which glyphs its fonts keep.
-    text = contexts(lxml.html.document_fromstring(render("")), document.manuscript.language)
-    fonts, _ = edition_fonts(document.typefaces, text, woff=True, url=lambda subset: subset.data_uri, generic=True)
+    # The page's own text decides which glyphs its fonts keep, and which
+    # families the colophon credits: the republisher's snippet is set in
+    # the code face even when the article has no code.
+    draft = render("", document.typeface_credits)
+    fonts = edition_fonts(
+        document.typefaces,
+        contexts(lxml.html.document_fromstring(draft), document.manuscript.language),
+        woff=True,
+        url=lambda subset: subset.data_uri,
+        generic=True,
+    )
     target = out_dir / f"{document.manuscript.slug}.html"
-    target.write_text(render(fonts), encoding="utf-8", newline="\n")
+    target.write_text(render(fonts.css, fonts.credits), encoding="utf-8", newline="\n")
     return target

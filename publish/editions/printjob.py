@@ -54,8 +54,8 @@ def prepare(document: Document, out_dir: Path) -> PrintJob:
     a = document.attribution
     html = styles.render("print.html.j2", **document.context("pdf", for_print(document.body_html)))
     text = contexts(lxml.html.document_fromstring(html), manuscript.language)
-    fonts, _ = edition_fonts(document.typefaces, text, woff=False, url=lambda subset: subset.data_uri, generic=False)
-    css = fonts + stylesheet(styles, ("base", "print"), file_uri)
+    fonts = edition_fonts(document.typefaces, text, woff=False, url=lambda subset: subset.data_uri, generic=False)
+    css = fonts.css + stylesheet(styles, ("base", "print"), file_uri)
     css += f"\n@page {{ size: {PAGE_SIZES[document.paper]}; }}\n"
     return PrintJob(
         html=html,
