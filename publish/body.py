@@ -202,9 +202,8 @@ def _short(text: str, limit: int = 60) -> str:
 
 def _policy(manuscript: Manuscript, where: Locator, fields: list[str]) -> Problem:
     """One refusal from policy.lua: ``what``, the element type, then details."""
-    what, element, *rest = [*fields, "", ""][: max(len(fields), 2)]
+    what, element, value, detail = (*fields, "", "", "", "")[:4]
     thing = _ELEMENTS.get(element, "an element")
-    value = rest[0] if rest else ""
 
     def at(line: int, message: str) -> Problem:
         return Problem(manuscript.label, line, message)
@@ -225,8 +224,7 @@ def _policy(manuscript: Manuscript, where: Locator, fields: list[str]) -> Proble
         if value.lower().startswith("on"):
             return at(line, f"attribute {value}: event handlers are not allowed in the body")
         if value.lower() == "style":
-            style = rest[1] if len(rest) > 1 else ""
-            return at(line, f'attribute style="{_short(style)}": inline styles are not allowed; use the CSS')
+            return at(line, f'attribute style="{_short(detail)}": inline styles are not allowed; use the CSS')
         allowed = "lang and dir" + (", width and height" if element == "Image" else "")
         return at(line, f"attribute {value}: not allowed in the body; {thing} may carry only {allowed}")
     if what == "language":
