@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from publish.errors import ToolError
+from publish.options import MATHML_NS as MATHML
 from publish.styles import Styles
 
 CONFIG = "fonts/fonts.toml"
@@ -46,7 +47,6 @@ _DROPPED_FEATURES = frozenset(("frac", "numr", "dnom", "cswh", "rand", "vert", "
 _LIGATURES = frozenset(("liga", "clig", "calt", "dlig"))  # for a family with ligatures = false
 _ADDED_FEATURES = frozenset(("ssty",))
 CODE_TAGS = frozenset(("code", "kbd", "samp", "pre"))
-MATHML = "http://www.w3.org/1998/Math/MathML"
 _SKIPPED_TAGS = frozenset(("head", "script", "style", "annotation", "annotation-xml"))
 
 
@@ -473,15 +473,21 @@ def _woff(sfnt: bytes) -> bytes:
 # -- the text of a document, by context -----------------------------------------
 
 
+# MathML Core's italic forms that Unicode names do not lead to.
+_MATH_ITALIC = {"h": 0x210E, "ϵ": 0x1D716, "ϴ": 0x1D6F3, "ϰ": 0x1D718, "∇": 0x1D6FB, "∂": 0x1D715}
+
+
 def math_italic(char: str) -> int | None:
     """The mathematical italic letter a browser draws for a one-letter <mi>."""
-    if char == "h":
-        return 0x210E  # PLANCK CONSTANT stands in the italic alphabet's gap
+    if char in _MATH_ITALIC:
+        return _MATH_ITALIC[char]  # h: PLANCK CONSTANT stands in the italic alphabet's gap
     name = unicodedata.name(char, "")
-    for source, target in (("LATIN ", "MATHEMATICAL ITALIC "), ("GREEK ", "MATHEMATICAL ITALIC ")):
+    for source in ("LATIN ", "GREEK "):
         if name.startswith(source):
             try:
-                return ord(unicodedata.lookup(target + name.removeprefix(source).replace(" LETTER", "")))
+                return ord(
+                    unicodedata.lookup("MATHEMATICAL ITALIC " + name.removeprefix(source).replace(" LETTER", ""))
+                )
             except KeyError:
                 return None
     return None

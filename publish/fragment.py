@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from lxml import etree
 
 from publish.errors import RenderError
+from publish.options import MATHML_NS as MATHML
 
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB = "http://www.idpf.org/2007/ops"
@@ -92,13 +93,35 @@ NOTES = "_notes"
 NOTES_TITLE = "_notes-title"
 
 
+# Combining accents (and the overline) as the spacing accents Literata has.
+_MATH_ACCENTS = str.maketrans(
+    {
+        "\u0300": "`",
+        "\u0301": "\u00b4",
+        "\u0302": "\u02c6",
+        "\u0303": "\u02dc",
+        "\u0304": "\u00af",
+        "\u0305": "\u00af",
+        "\u0306": "\u02d8",
+        "\u0307": "\u02d9",
+        "\u0308": "\u00a8",
+        "\u030c": "\u02c7",
+        "\u20d7": "\u2192",
+        "\u203e": "\u00af",
+    }
+)
+
+
 def normalize(fragment: str) -> str:
     """pandoc's fragment as every edition starts from it.
 
     - pandoc's note ids (fn1, fnref1, footnotes) move into the editions' own
       namespace, so a heading called "Footnotes" or "FN1" never meets them;
     - task-list checkboxes are disabled: they show a state, they take no input;
-    - an empty header cell (a table's corner) becomes a data cell.
+    - an empty header cell (a table's corner) becomes a data cell;
+    - MathML accents become the spacing characters MathML Core asks for: pandoc
+      writes \hat as a combining circumflex (a text run may not start with
+      one) and \bar as U+203E, which no pinned font has.
     """
     root = _parse(fragment, namespaced=False)
     renamed = {}
@@ -120,6 +143,8 @@ def normalize(fragment: str) -> str:
             el.set("disabled", "")
         if el.tag == "th" and not len(el) and not (el.text or "").strip():
             el.tag = "td"  # an empty corner cell heads nothing
+        if el.tag == f"{{{MATHML}}}mo" and el.text:
+            el.text = el.text.translate(_MATH_ACCENTS)
     return _inner(root, "xml")
 
 

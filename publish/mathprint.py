@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from lxml import etree
 
-MATHML = "{http://www.w3.org/1998/Math/MathML}"
+from publish.options import MATHML_NS
+
+MATHML = f"{{{MATHML_NS}}}"
 _SPACED = set("+−-=<>≤≥≠≈≡∼∝∈∉⊂⊃⊆⊇∪∩→←↔⇒⇐⇔×·÷±∓∧∨")
 _THIN = "\u2009"
 

@@ -2,6 +2,7 @@
 
 FORMATS = ("html", "pdf", "epub")
 CC_NS = "http://creativecommons.org/ns#"  # ccREL, in the XMP and the OPF
+MATHML_NS = "http://www.w3.org/1998/Math/MathML"  # pandoc writes math as MathML
 PAPER_SIZES = ("a4", "letter")
 
 # The images a manuscript may show, as Pillow names their formats.

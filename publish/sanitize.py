@@ -26,6 +26,7 @@ from publish.errors import Problem
 from publish.links import link_problem
 from publish.locate import Locator
 from publish.manuscript import Manuscript
+from publish.options import MATHML_NS
 
 # What pandoc itself writes, besides the writer's lang, dir, width and height.
 _ATTRIBUTES = {
@@ -41,11 +42,11 @@ _CLASSES = {
 _LANGUAGE_CLASS = re.compile(r"language-[\w+#.-]+")
 # pandoc's own inline styles: table alignment, column widths, image sizes.
 _SAFE_STYLE = re.compile(
-    r"\s*(?:(?:text-align:\s*(?:left|right|center|justify)|(?:width|height):\s*\d+(?:\.\d+)?(?:%|px|em|cm|mm|in))"
-    r"\s*;?\s*)+"
-)
+    r"\s*(?:(?:text-align:\s*(?:left|right|center|justify)|(?:width|height):\s*\d+(?:\.\d+)?(?:%|px|em|cm|mm|in)"
+    r"|padding-(?:left|right|top|bottom):\s*0(?:\.\d+)?(?:em|ex|px)?)\s*;?\s*)+"
+)  # the last for the columns of aligned equations in pandoc's MathML
 _MEDIA = {"video", "audio", "embed", "iframe", "object", "source", "track", "frame", "frameset", "portal"}
-_MATHML = "{http://www.w3.org/1998/Math/MathML}"
+_MATHML = f"{{{MATHML_NS}}}"
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 

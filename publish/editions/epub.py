@@ -23,12 +23,11 @@ from publish.fetch import media_type
 from publish.fonts import contexts, edition_fonts, merge
 from publish.fragment import for_epub
 from publish.kit import image_names
-from publish.options import CC_NS
+from publish.options import CC_NS, MATHML_NS
 from publish.zips import deterministic_zip
 
 STYLESHEET = "css/style.css"
 FONTS = "fonts"
-MATHML = "http://www.w3.org/1998/Math/MathML"
 COVER_IMAGE = "images/cover.png"
 _FIRST = ("mimetype", "META-INF/container.xml", "EPUB/content.opf")
 _COMPRESSED = (".png", ".jpg", ".gif", ".webp", ".woff", ".woff2")
@@ -171,7 +170,7 @@ def _book(document: Document) -> epub.EpubBook:
         uid = page.name.removesuffix(".xhtml")
         content = pages[page.name]
         item = epub.EpubItem(uid=uid, file_name=page.name, media_type="application/xhtml+xml", content=content)
-        if MATHML.encode() in content:
+        if MATHML_NS.encode() in content:
             item.properties = ["mathml"]  # EPUB 3.3: a document with MathML says so in the manifest
         book.add_item(item)
         book.spine.append(item)
