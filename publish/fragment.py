@@ -120,7 +120,7 @@ def normalize(fragment: str) -> str:
     - task-list checkboxes are disabled: they show a state, they take no input;
     - an empty header cell (a table's corner) becomes a data cell;
     - MathML accents become the spacing characters MathML Core asks for: pandoc
-      writes \hat as a combining circumflex (a text run may not start with
+      writes \\hat as a combining circumflex (a text run may not start with
       one) and \bar as U+203E, which no pinned font has.
     """
     root = _parse(fragment, namespaced=False)
