@@ -63,7 +63,26 @@ def text_contexts(manuscript: Manuscript, body_html: str) -> dict[tuple[str, str
 MAX_REPORTED_LINES = 12
 
 
-def font_problems(manuscript: Manuscript, routing: Routing) -> list[Problem]:
+def _math_lines(manuscript: Manuscript, body_html: str, chars: set[str]) -> list[tuple[int, list[str]]]:
+    """Where characters that TeX commands made (not the writer) stand: at the
+    line of each formula whose MathML holds them, found by its TeX."""
+    from lxml import etree
+
+    from publish.locate import Locator
+    from publish.options import MATHML_NS
+
+    where = Locator(manuscript)
+    found = []
+    root = etree.fromstring(f"<div>{body_html}</div>")
+    for math in root.iter(f"{{{MATHML_NS}}}math"):
+        annotation = math.find(f".//{{{MATHML_NS}}}annotation")
+        here = sorted(chars & set("".join(str(t) for t in math.itertext())))
+        if here and annotation is not None and annotation.text:
+            found.append((where.text(annotation.text.strip(), key="math"), here))
+    return found
+
+
+def font_problems(manuscript: Manuscript, routing: Routing, body_html: str) -> list[Problem]:
     """Characters no font of the editions has, at each line that holds them."""
     if not routing.uncovered:
         return []
@@ -85,9 +104,12 @@ def font_problems(manuscript: Manuscript, routing: Routing) -> list[Problem]:
         if here:
             found.append((number, here))
             seen.update(here)
-    if uncovered - seen:  # written some other way: report them at the body's start
+    if uncovered - seen:  # made by TeX commands, or written some other way
+        found += _math_lines(manuscript, body_html, uncovered - seen)
+        seen.update(c for _, chars in found for c in chars)
+    if uncovered - seen:
         found.append((manuscript.body_line, sorted(uncovered - seen)))
-        found.sort()
+    found.sort()
 
     def advice(count: int) -> str:
         it = "it" if count == 1 else "them"
@@ -161,7 +183,7 @@ class Document:
         body = normalize(rendered.html)
         found, image_problems = _images(manuscript, body)
         problems += body_problems(manuscript, body) + image_problems
-        problems += font_problems(manuscript, Typefaces.of(styles).route(text_contexts(manuscript, body)))
+        problems += font_problems(manuscript, Typefaces.of(styles).route(text_contexts(manuscript, body)), body)
         if problems:
             raise ManuscriptError(problems)
         when = date if date is not None else source_date(manuscript, environ)
