@@ -9,6 +9,7 @@ unreadable file.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
@@ -115,18 +116,29 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser(
         "check",
-        help="verify that HTML, PDF or EPUB files carry their complete attribution",
-        description="Verify that each FILE (an HTML, PDF or EPUB, whoever made it) carries the complete "
-        "attribution, visible and machine-readable, and that the two agree. Prints each missing or "
-        "inconsistent item.",
-        epilog="Exit codes: 0 complete, 1 incomplete or inconsistent, 2 unreadable or not a supported file.",
+        help="verify that HTML, PDF or EPUB files carry what their Creative Commons licence requires",
+        description="Verify that each FILE (an HTML, XHTML, PDF or EPUB, whoever made it) carries what its "
+        "Creative Commons licence requires, visibly and for machines, and claims nothing it may not. Each "
+        "finding has a rule code and a level: errors are what the licence requires and the file lacks, "
+        "contradicts or falsely claims; warnings are recommended machine-readable fields it lacks. The "
+        "README lists every rule with its source.",
+        epilog="Exit codes: 0 no errors (warnings allowed), 1 errors (or, with --strict, warnings), "
+        "2 unreadable or not a supported file.",
     )
     check.add_argument("files", nargs="+", type=Path, metavar="FILE", help="the files to check")
     check.add_argument(
         "--manuscript",
         type=Path,
         metavar="M",
-        help="also check title, authors, licence, notice and credit line against this manuscript",
+        help="also check title, authors, licence and notice against this manuscript, and, where the file says "
+        "the text is unchanged or the licence is NoDerivatives, that its words are the manuscript's",
+    )
+    check.add_argument("--strict", action="store_true", help="warnings count as errors (exit 1)")
+    check.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text: one `FILE:WHERE: level [code] message` line a finding (default); json: one document for CI",
     )
 
     attribution = commands.add_parser(
@@ -229,24 +241,45 @@ def _load(given: Path | None) -> Manuscript:
 
 
 def _check(args: argparse.Namespace, worker: PdfWorker | None) -> int:
-    from publish.attribution import Attribution
-    from publish.check import UnreadableError, check_file
+    from publish.check import ERROR, UnreadableError, check_file, expect
 
-    expected = Attribution.of(_load(args.manuscript)) if args.manuscript is not None else None
+    expected = expect(_load(args.manuscript)) if args.manuscript is not None else None
     worst = EXIT_OK
+    results: list[dict[str, object]] = []
     for path in args.files:
         try:
             report = check_file(path, expected)
         except UnreadableError as exc:
-            print(f"{path}: unreadable: {exc}")
+            results.append(
+                {"file": str(path), "kind": None, "status": "unreadable", "message": str(exc), "findings": []}
+            )
+            if args.format == "text":
+                print(f"{path}: unreadable: {exc}")
             worst = max(worst, EXIT_USAGE)
             continue
-        if report.problems:
-            for problem in report.problems:
-                print(f"{path}: {problem}")
-            worst = max(worst, EXIT_FAILED)
+        failed = bool(report.errors(args.strict))
+        worst = max(worst, EXIT_FAILED if failed else EXIT_OK)
+        findings = [
+            {"code": f.code, "level": f.level, "where": f.where, "message": f.message, "source": f.rule.source}
+            for f in report.findings
+        ]
+        results.append(
+            {"file": str(path), "kind": report.kind, "status": "fail" if failed else "pass", "findings": findings}
+        )
+        if args.format != "text":
+            continue
+        for f in report.findings:
+            print(f"{path}:{f.where + ':' if f.where else ''} {f.level} [{f.code}] {f.message}")
+        errors = len([f for f in report.findings if f.level == ERROR])
+        warnings = len(report.findings) - errors
+        if not failed:
+            extra = f"; {warnings} warning{'s' * (warnings != 1)}" if warnings else ""
+            print(f"{path}: complete attribution ({report.kind}{extra})")
         else:
-            print(f"{path}: complete attribution ({report.kind})")
+            counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+            print(f"{path}: {counts} ({report.kind})")
+    if args.format == "json":
+        print(json.dumps({"strict": args.strict, "exit": worst, "files": results}, ensure_ascii=False, indent=2))
     return worst
 
 

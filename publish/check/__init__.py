@@ -1,0 +1,122 @@
+"""``publish check``: does a file carry what its Creative Commons licence requires?
+
+Reads any HTML, XHTML, PDF or EPUB, whoever made it. A reader per format
+gathers the evidence (``evidence``): what a reader sees, with what is hidden
+set apart, and what machines read, RDFa and JSON-LD as RDF (``rdf``), XMP,
+the OPF. The rules (``verify``) turn that into findings, each with a stable
+code and a level (``rules``); given the manuscript, they also compare the
+file with it, down to the words of the text (``text``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from publish.check.epub import is_epub, read_epub
+from publish.check.evidence import Evidence
+from publish.check.html import read_html
+from publish.check.pdf import UnreadableError, read_pdf
+from publish.check.rules import ERROR, RULES, WARNING, Finding, Rule
+from publish.check.verify import Expected, verify
+
+__all__ = [
+    "ERROR",
+    "RULES",
+    "WARNING",
+    "Expected",
+    "Finding",
+    "Report",
+    "Rule",
+    "UnreadableError",
+    "check_file",
+    "expect",
+]
+
+
+@dataclass(frozen=True)
+class Report:
+    path: Path
+    kind: str
+    findings: tuple[Finding, ...]
+
+    def errors(self, strict: bool = False) -> list[Finding]:
+        return [f for f in self.findings if f.level == ERROR or strict]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == WARNING]
+
+
+def _read(data: bytes, path: Path) -> Evidence:
+    if data.startswith(b"%PDF-") or data[:1024].lstrip().startswith(b"%PDF-"):
+        return read_pdf(data)
+    if is_epub(data):
+        return read_epub(data)
+    if data.startswith(b"PK"):
+        raise UnreadableError("a ZIP file that is not an EPUB (no META-INF/container.xml)")
+    try:
+        text = data[:65536].decode("utf-8")
+    except UnicodeDecodeError:
+        text = data[:65536].decode("latin-1")
+    if "\x00" in text or "<" not in text:
+        raise UnreadableError("not an HTML, XHTML, PDF or EPUB file")
+    import re
+
+    if not re.search(
+        r"<(?:!doctype|html|head|body|p|div|a|span|h[1-6]|article|section|main|[a-z]+:)[\s>/]", text, re.I
+    ):
+        raise UnreadableError("not an HTML, XHTML, PDF or EPUB file: no HTML element in it")
+    try:
+        return read_html(data, path.resolve().as_uri())
+    except (ValueError, LookupError) as exc:
+        raise UnreadableError(f"not readable as HTML: {exc}") from exc
+
+
+def check_file(path: Path, expected: Expected | None = None) -> Report:
+    """Every finding for one file. Raises UnreadableError for a file that is not a readable HTML, PDF or EPUB."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableError(f"cannot read: {exc.strerror}") from exc
+    evidence = _read(data, path)
+    order = {code: i for i, code in enumerate(RULES)}
+    findings = sorted(dict.fromkeys(verify(evidence, expected)), key=lambda f: (f.level != ERROR, order[f.code]))
+    return Report(path, evidence.kind, tuple(findings))
+
+
+def expect(manuscript: object) -> Expected:
+    """What a file must carry to match ``manuscript`` (a loaded Manuscript)."""
+    from lxml import etree
+
+    from publish.attribution import Attribution
+    from publish.body import render_body
+    from publish.check.cc import licence_of
+    from publish.check.evidence import xpath
+    from publish.check.text import words
+    from publish.check.visible import plain, segments
+    from publish.manuscript import Manuscript
+
+    assert isinstance(manuscript, Manuscript)
+    a = Attribution.of(manuscript)
+    import lxml.html
+
+    root = plain(lxml.html.document_fromstring(f"<html><body>{render_body(manuscript).html}</body></html>"))
+    notes: list[tuple[str, ...]] = []
+    for section in xpath(root, "//section[@id='_notes' or contains(concat(' ', @class, ' '), ' footnotes ')]"):
+        assert isinstance(section, etree._Element)
+        for item in section.iter("li"):
+            notes.append(tuple(words("".join(s.text for s in segments(item)))))
+        parent = section.getparent()
+        if parent is not None:
+            parent.remove(section)
+    main = tuple(words("".join(s.text for s in segments(root))))
+    return Expected(
+        title=a.title,
+        authors=tuple(author.name for author in a.authors),
+        notice=a.notice,
+        licence=licence_of(a.licence.deed_url),
+        assumed=a.assumed,
+        main_words=main,
+        note_words=tuple(notes),
+    )

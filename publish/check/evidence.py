@@ -1,0 +1,174 @@
+"""What one file shows its readers and tells machines, each item with where it is.
+
+The readers (``html``, ``pdf``, ``epub``) fill an Evidence; the rules in
+``verify`` read nothing else. Text is compared loosely: letters and digits
+only, case-folded, so line breaks, hyphenation, spacing and straight or curly
+quotes never matter.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+
+from publish.check.rules import Finding
+from publish.check.visible import Segment, local, own_reason
+
+_LOOSE_DROP = re.compile(r"[\W_]+")
+_LINE_END_HYPHEN = re.compile(r"[-\u2010\u00ad\ufffe]\s*\n\s*")
+
+
+def loose(text: str) -> str:
+    """Letters and digits only, case-folded: what two spellings of one text share."""
+    text = unicodedata.normalize("NFKC", text)
+    return _LOOSE_DROP.sub("", text).casefold()
+
+
+def xpath(root: etree._Element, path: str, namespaces: dict[str, str] | None = None) -> list[Any]:
+    """An XPath query's results as a plain list (of elements, strings or attribute values)."""
+    found = root.xpath(path, namespaces=namespaces or {})
+    return list(found) if isinstance(found, list) else []
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@dataclass(frozen=True)
+class Value:
+    """One statement the file makes: its text, the field it is in, and where that is."""
+
+    text: str
+    field: str
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class Link:
+    href: str
+    text: str
+    where: str
+    hidden: str | None
+    rel: frozenset[str] = frozenset()
+
+
+@dataclass
+class Evidence:
+    kind: str
+    segments: list[tuple[Segment, str]] = field(default_factory=list)  # (segment, where)
+    links: list[Link] = field(default_factory=list)
+    bylines: list[Value] = field(default_factory=list)
+    titles: list[Value] = field(default_factory=list)
+    authors: list[Value] = field(default_factory=list)
+    licences: list[Value] = field(default_factory=list)  # URIs, or texts that name a licence
+    notices: list[Value] = field(default_factory=list)  # copyright notices, to be shown whole
+    rights: list[Value] = field(default_factory=list)  # rights statements: the first sentence is the notice
+    credits: list[Value] = field(default_factory=list)  # credit texts and usage terms
+    attribution_names: list[Value] = field(default_factory=list)
+    sources: list[Value] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    def _text(self, hidden: bool) -> str:
+        return "".join(s.text for s, _ in self.segments if (s.hidden is not None) == hidden)
+
+    @property
+    def visible_text(self) -> str:
+        return self._text(hidden=False)
+
+    @property
+    def hidden_text(self) -> str:
+        return self._text(hidden=True)
+
+    def hiding(self, text: str) -> str | None:
+        """Why ``text`` cannot be seen, if it is in the file only where readers cannot see it."""
+        wanted = loose(text)
+        if not wanted:
+            return None
+        for segment, _ in self.segments:
+            if segment.hidden and wanted[:24] in loose(segment.text):
+                return segment.hidden
+        if wanted in loose(self.hidden_text):
+            return next(s.hidden for s, _ in self.segments if s.hidden)
+        return None
+
+    def where_is(self, text: str) -> str:
+        """Where the visible text first shows ``text`` (its first words), or ""."""
+        wanted = loose(text)[:24]
+        running = ""
+        for segment, where in self.segments:
+            if segment.hidden:
+                continue
+            running = (running + loose(segment.text))[-200:]
+            if wanted and wanted in running:
+                return where
+        return ""
+
+
+# -- what an HTML or XHTML tree shows ------------------------------------------
+
+_BYLINE_CLASSES = {"byline", "author", "authors", "p-author", "dc-creator", "creator", "contributor"}
+_BY = re.compile(r"^\s*by\s+(\S.{0,200})$", re.IGNORECASE | re.DOTALL)
+_CREDIT_BY = re.compile(r"[”\"’']\s*,?\s+by\s+([^.;()\n]{2,120})", re.IGNORECASE)
+
+
+def hidden_reason(el: etree._Element, by_sheet: dict[etree._Element, str]) -> str | None:
+    node: etree._Element | None = el
+    while node is not None:
+        reason = own_reason(node) or by_sheet.get(node)
+        if reason:
+            return f"hidden by {reason}"
+        parent = node.getparent()
+        if (
+            parent is not None
+            and local(parent) == "details"
+            and parent.get("open") is None
+            and local(node) != "summary"
+        ):
+            return "inside a closed <details>"
+        node = parent
+    return None
+
+
+def text_of(el: etree._Element) -> str:
+    return squash("".join(str(t) for t in el.itertext()))
+
+
+def read_tree(evidence: Evidence, root: etree._Element, by_sheet: dict[etree._Element, str], where: str) -> None:
+    """Links and bylines of one document; ``where`` is a prefix for its line numbers."""
+
+    def at(el: etree._Element) -> str:
+        return f"{where}{el.sourceline}" if el.sourceline else where.rstrip(":")
+
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        tag = local(el)
+        rel = frozenset((el.get("rel") or "").lower().split())
+        if tag in ("a", "area") and el.get("href"):
+            evidence.links.append(Link(el.get("href", ""), text_of(el), at(el), hidden_reason(el, by_sheet), rel))
+        if tag in ("script", "style", "head", "template"):
+            continue
+        classes = set((el.get("class") or "").lower().split())
+        prop = (el.get("property") or "").lower()
+        marked = (
+            classes & _BYLINE_CLASSES
+            or "author" in rel
+            or "author" in (el.get("itemprop") or "").lower().split()
+            or "attributionname" in prop
+            or "creator" in prop
+            or tag == "address"
+        )
+        text = text_of(el)
+        if not text or len(text) > 400 or hidden_reason(el, by_sheet):
+            continue
+        if marked:
+            evidence.bylines.append(Value(text, f"<{tag}> byline", at(el)))
+        elif tag in ("p", "div", "span", "h2", "h3", "h4", "h5", "h6", "li", "dd", "td", "header", "footer", "small"):
+            if _BY.match(text) and not any(local(c) in ("p", "div") for c in el):
+                evidence.bylines.append(Value(text, "“By …” line", at(el)))
+            for match in _CREDIT_BY.finditer(text):
+                evidence.bylines.append(Value(match.group(1), "credit line", at(el)))

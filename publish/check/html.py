@@ -1,0 +1,82 @@
+"""Reads an HTML page, an XHTML file or an HTML fragment."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from publish.check.evidence import Evidence, Value, read_tree, squash, text_of
+from publish.check.rdf import read_rdf
+from publish.check.visible import hidden_by_sheets, plain, segments
+
+_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+# Dublin Core in HTML <meta> (DC-HTML, and the older "DC.creator" style), and the common ones.
+_META_FIELDS = {
+    "author": "authors",
+    "dc.creator": "authors",
+    "dcterms.creator": "authors",
+    "dc.title": "titles",
+    "dcterms.title": "titles",
+    "dc.rights": "rights",
+    "dcterms.rights": "rights",
+    "copyright": "rights",
+    "dcterms.license": "licences",
+    "dc.source": "sources",
+    "dcterms.source": "sources",
+}
+
+
+def decode(data: bytes) -> str:
+    """The text of an HTML or XHTML file: UTF-8 unless it declares otherwise (the XML declaration is dropped)."""
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    declared = (
+        re.search(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)""", data[:200])
+        if data.lstrip().startswith(b"<?xml")
+        else None
+    )
+    charset = re.search(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9._-]+)""", data[:2048], re.IGNORECASE)
+    found = declared or charset
+    encoding = found.group(1).decode("ascii") if found else "utf-8"
+    data = _DECLARATION.sub(lambda m: b"\n" * m.group(0).count(b"\n"), data, count=1)
+    try:
+        return data.decode(encoding)
+    except (LookupError, UnicodeDecodeError):
+        return data.decode("utf-8", errors="replace")
+
+
+def read_html(data: bytes, base: str = "") -> Evidence:
+    import lxml.html
+
+    evidence = Evidence("HTML")
+    root = plain(lxml.html.document_fromstring(decode(data)))
+    sheets = [s.text or "" for s in root.iter("style")]
+    by_sheet = hidden_by_sheets(root, sheets)
+    evidence.segments = [(s, str(s.line or "")) for s in segments(root, sheets)]
+    read_tree(evidence, root, by_sheet, "")
+    for link in root.iter("link"):
+        if "license" in (link.get("rel") or "").lower().split() and link.get("href"):
+            evidence.licences.append(Value(link.get("href", ""), '<link rel="license">', str(link.sourceline or "")))
+    for anchor in evidence.links:
+        if "license" in anchor.rel:
+            evidence.licences.append(Value(anchor.href, '<a rel="license">', anchor.where))
+    title = root.find(".//title")
+    if title is not None and text_of(title):
+        evidence.titles.append(Value(text_of(title), "<title>", str(title.sourceline or "")))
+    for meta in root.iter("meta"):
+        target = _META_FIELDS.get((meta.get("name") or "").strip().lower())
+        content = squash(meta.get("content") or "")
+        if target and content:
+            getattr(evidence, target).append(Value(content, f'<meta name="{meta.get("name")}">', str(meta.sourceline)))
+    read_rdf(evidence, root, data, base or "file:///document.html")
+    return evidence
+
+
+def parse_xhtml(data: bytes) -> etree._Element:
+    """An XHTML document, as XML when it is well-formed, else as HTML."""
+    try:
+        return plain(etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True)))
+    except etree.XMLSyntaxError:
+        import lxml.html
+
+        return plain(lxml.html.document_fromstring(decode(data)))

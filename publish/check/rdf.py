@@ -1,0 +1,200 @@
+"""RDFa and JSON-LD, read as RDF by the reference libraries.
+
+RDFa goes through pyRdfa (the W3C RDFa 1.1 distiller) and JSON-LD through
+rdflib's JSON-LD parser, so prefixes, CURIEs, full IRIs, several values in
+one attribute, ``@graph``, arrays and nesting all mean what the specs say.
+Both are imported only for a page that has RDFa attributes or a JSON-LD
+block. Nothing is fetched: a remote ``@context`` naming schema.org becomes
+schema.org's vocabulary; any other remote context is left out, with a warning.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+from collections import defaultdict
+from typing import Any
+
+from lxml import etree
+
+from publish.check.evidence import Evidence, Value, squash
+from publish.check.rules import Finding
+
+_NS = {
+    "http://schema.org/": "schema",
+    "https://schema.org/": "schema",
+    "http://purl.org/dc/terms/": "dct",
+    "http://purl.org/dc/elements/1.1/": "dc",
+    "http://creativecommons.org/ns#": "cc",
+    "http://www.w3.org/1999/xhtml/vocab#": "xhv",
+    "http://xmlns.com/foaf/0.1/": "foaf",
+    "http://www.w3.org/2000/01/rdf-schema#": "rdfs",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#": "rdf",
+}
+_RDFA_ATTRIBUTES = ("property", "typeof", "vocab", "prefix", "about", "resource")
+_SCHEMA_CONTEXT = re.compile(r"^https?://(www\.)?schema\.org/?(docs/jsonldcontext\.json[a-z.]*)?$", re.IGNORECASE)
+_PEOPLE = {"Person", "Organization"}
+
+
+def _short(iri: str) -> tuple[str, str] | None:
+    for ns, alias in _NS.items():
+        if iri.startswith(ns):
+            return alias, iri[len(ns) :]
+    return None
+
+
+def has_rdfa(root: etree._Element) -> bool:
+    for el in root.iter():
+        if isinstance(el.tag, str) and (
+            any(el.get(a) is not None for a in _RDFA_ATTRIBUTES) or ":" in (el.get("rel") or "")
+        ):
+            return True
+    return False
+
+
+def _offline_contexts(data: Any, findings: list[Finding], where: str) -> Any:
+    """The JSON-LD with every remote context replaced by what it stands for, or left out."""
+    if isinstance(data, list):
+        return [_offline_contexts(item, findings, where) for item in data]
+    if not isinstance(data, dict):
+        return data
+    out = {}
+    for key, value in data.items():
+        if key == "@context":
+            contexts = value if isinstance(value, list) else [value]
+            kept: list[Any] = []
+            for context in contexts:
+                if isinstance(context, str):
+                    if _SCHEMA_CONTEXT.match(context.strip()):
+                        kept.append({"@vocab": "http://schema.org/"})
+                    else:
+                        findings.append(
+                            Finding(
+                                "meta-invalid", f"the JSON-LD context {context} is not read (nothing is fetched)", where
+                            )
+                        )
+                else:
+                    kept.append(context)
+            out[key] = kept
+        else:
+            out[key] = _offline_contexts(value, findings, where)
+    return out
+
+
+def read_rdf(evidence: Evidence, root: etree._Element, data: bytes, base: str) -> None:
+    """Adds what the page's RDFa and JSON-LD say to ``evidence``."""
+    scripts = [
+        s for s in root.iter("script") if (s.get("type") or "").split(";")[0].strip().lower() == "application/ld+json"
+    ]
+    rdfa = has_rdfa(root)
+    if not scripts and not rdfa:
+        return
+    import rdflib
+
+    logging.getLogger("rdflib").setLevel(logging.CRITICAL)
+    graphs: list[tuple[rdflib.Graph, str, str]] = []
+    if rdfa:
+        from pyRdfa import pyRdfa
+        from pyRdfa.options import Options
+
+        options = Options(output_processor_graph=False, vocab_expansion=False, vocab_cache=False)
+        processor = pyRdfa(options, base=base, media_type="text/html")
+        try:
+            graphs.append((processor.graph_from_source(io.BytesIO(data)), "RDFa", ""))
+        except Exception as exc:
+            evidence.findings.append(Finding("meta-invalid", f"the RDFa cannot be read: {exc}"))
+    for script in scripts:
+        where = str(script.sourceline or "")
+        try:
+            parsed = json.loads(script.text or "")
+        except json.JSONDecodeError as exc:
+            evidence.findings.append(Finding("meta-invalid", f"a JSON-LD block is not valid JSON: {exc.msg}", where))
+            continue
+        parsed = _offline_contexts(parsed, evidence.findings, where)
+        graph = rdflib.Graph()
+        try:
+            graph.parse(data=json.dumps(parsed), format="json-ld", base=base)
+        except Exception as exc:
+            evidence.findings.append(
+                Finding("meta-invalid", f"a JSON-LD block cannot be read as JSON-LD: {exc}", where)
+            )
+            continue
+        graphs.append((graph, "JSON-LD", where))
+    for graph, syntax, where in graphs:
+        _harvest(evidence, graph, syntax, where, root)
+
+
+def _rdfa_line(root: etree._Element, name: str) -> str:
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        for attribute in ("property", "rel"):
+            if any(token.lower().endswith(name.lower()) for token in (el.get(attribute) or "").split()):
+                return str(el.sourceline or "")
+    return ""
+
+
+def _harvest(evidence: Evidence, graph: Any, syntax: str, where: str, root: etree._Element) -> None:
+    import rdflib
+
+    by: dict[tuple[str, str], list[tuple[Any, Any]]] = defaultdict(list)
+    types: dict[Any, set[str]] = defaultdict(set)
+    for s, p, o in graph:
+        key = _short(str(p))
+        if key is None:
+            continue
+        by[key].append((s, o))
+        if key == ("rdf", "type"):
+            short = _short(str(o))
+            types[s].add(short[1] if short else str(o))
+
+    def names(node: Any) -> list[str]:
+        if isinstance(node, rdflib.Literal):
+            return [squash(str(node))]
+        found = []
+        for key in (("schema", "name"), ("foaf", "name"), ("cc", "attributionName"), ("rdfs", "label")):
+            found += [squash(str(o)) for s, o in by.get(key, []) if s == node and isinstance(o, rdflib.Literal)]
+        return found[:1]
+
+    def text(node: Any) -> str | None:
+        if isinstance(node, rdflib.Literal):
+            return squash(str(node))
+        for key in (("schema", "text"), ("schema", "description"), ("schema", "name"), ("schema", "url")):
+            for s, o in by.get(key, []):
+                if s == node:
+                    return squash(str(o))
+        return str(node) if isinstance(node, rdflib.URIRef) else None
+
+    def add(target: list[Value], key: tuple[str, str], value: str | None) -> None:
+        if value:
+            line = where if syntax == "JSON-LD" else _rdfa_line(root, key[1])
+            target.append(Value(value, f"{syntax} {key[0]}:{key[1]}", line))
+
+    people = {o for key in (("schema", "author"), ("schema", "creator")) for _, o in by.get(key, [])}
+    for key in (("xhv", "license"), ("cc", "license"), ("dct", "license"), ("schema", "license")):
+        for _, o in by.get(key, []):
+            add(evidence.licences, key, text(o))
+    for key in (("dct", "title"), ("dc", "title"), ("schema", "headline"), ("schema", "name")):
+        for s, o in by.get(key, []):
+            if key == ("schema", "name") and (s in people or types[s] & _PEOPLE):
+                continue
+            add(evidence.titles, key, squash(str(o)))
+    for key in (("schema", "author"), ("schema", "creator"), ("dct", "creator"), ("dc", "creator")):
+        for _, o in by.get(key, []):
+            for name in names(o):
+                add(evidence.authors, key, name)
+    for _, o in by.get(("cc", "attributionName"), []):
+        add(evidence.attribution_names, ("cc", "attributionName"), squash(str(o)))
+    for _, o in by.get(("schema", "copyrightNotice"), []):
+        add(evidence.notices, ("schema", "copyrightNotice"), text(o))
+    for key in (("dct", "rights"), ("dc", "rights")):
+        for _, o in by.get(key, []):
+            add(evidence.rights, key, text(o))
+    for key in (("schema", "creditText"), ("schema", "usageInfo")):
+        for _, o in by.get(key, []):
+            add(evidence.credits, key, text(o))
+    for key in (("dct", "source"), ("dc", "source"), ("schema", "isBasedOn")):
+        for _, o in by.get(key, []):
+            add(evidence.sources, key, text(o))

@@ -1,0 +1,104 @@
+"""The words of a text, and the first place where a file's words leave the manuscript's.
+
+A word is a run of letters, or of digits; in Chinese, Japanese and Korean
+each character is a word. A hyphen at a line's end joins the word it split,
+and hyphens are dropped, so "to-⏎ward" and "toward" are one word.
+Punctuation and spacing are not words: what is compared is the wording.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+
+from publish.check.evidence import Evidence
+
+_CJK = re.compile(
+    r"[\u1100-\u11FF\u2E80-\u2FFF\u3040-\u30FF\u3130-\u318F\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF]"
+)
+_WORD = re.compile(r"[^\W\d_]+|\d+")
+_LINE_END_HYPHEN = re.compile(r"[-\u2010\u00ad\ufffe]\s*\n\s*")
+_HYPHENS = re.compile(r"[-\u2010\u2011\u00ad\ufffe]")
+_PDF_FURNITURE = 12  # running heads and page numbers the PDF's text puts between lines
+
+
+def words(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKC", text)
+    text = _HYPHENS.sub("", _LINE_END_HYPHEN.sub("", text))
+    found: list[str] = []
+    for word in _WORD.findall(text):
+        if _CJK.search(word):
+            found += [w for part in re.split(f"({_CJK.pattern})", word) for w in [part] if w]
+        else:
+            found.append(word)
+    return found
+
+
+def _located(e: Evidence) -> tuple[list[str], list[str]]:
+    """The visible text's words, and where each one is."""
+    tokens: list[str] = []
+    places: list[str] = []
+    pending = ""
+    pending_where = ""
+    for segment, where in e.segments:
+        if segment.hidden:
+            continue
+        pending += segment.text
+        pending_where = pending_where or where
+        if segment.text.endswith("\n") and not re.search(r"[-\u2010\u00ad\ufffe]\s*$", pending):
+            found = words(pending)
+            tokens += found
+            places += [pending_where] * len(found)
+            pending, pending_where = "", ""
+    found = words(pending)
+    return tokens + found, places + [pending_where] * len(found)
+
+
+def _phrase(tokens: list[str] | tuple[str, ...], start: int, end: int) -> str:
+    lo, hi = max(0, start - 4), min(len(tokens), max(end, start + 1) + 4)
+    text = " ".join(tokens[lo:hi])
+    return f"“{'… ' if lo else ''}{text}{' …' if hi < len(tokens) else ''}”"
+
+
+def _difference(
+    want: tuple[str, ...], have: list[str], places: list[str], tolerated: set[str] | None
+) -> tuple[str, str] | None:
+    matcher = difflib.SequenceMatcher(None, want, have, autojunk=False)
+    ops = matcher.get_opcodes()
+    first = next((i for i, op in enumerate(ops) if op[0] == "equal"), None)
+    last = max((i for i, op in enumerate(ops) if op[0] == "equal"), default=None)
+    if first is None or last is None:
+        return f"none of the manuscript's text {_phrase(want, 0, 8)} is in the file", ""
+    for index, (tag, i1, i2, j1, j2) in enumerate(ops):
+        if tag == "equal":
+            continue
+        if tag == "insert" and (index < first or index > last):
+            continue  # the file's own matter before and after the text
+        if (
+            tag == "insert"
+            and tolerated is not None
+            and (j2 - j1 <= _PDF_FURNITURE or all(t in tolerated for t in have[j1:j2]))
+        ):
+            continue
+        where = places[min(j1, len(places) - 1)] if places else ""
+        if tag == "insert":
+            return f"the file adds {_phrase(have, j1, j2)} where the manuscript has {_phrase(want, i1, i1)}", where
+        if tag == "delete":
+            return f"the file leaves out {_phrase(want, i1, i2)}", where
+        return f"the manuscript has {_phrase(want, i1, i2)}, the file {_phrase(have, j1, j2)}", where
+    return None
+
+
+def first_difference(e: Evidence, main: tuple[str, ...], notes: tuple[tuple[str, ...], ...]) -> tuple[str, str] | None:
+    """The first passage where the file's words differ from the manuscript's, and where; None if none."""
+    have, places = _located(e)
+    tolerated = {t for note in notes for t in note} | {t for t in have if t.isdigit()} if e.kind == "PDF" else None
+    found = _difference(main, have, places, tolerated)
+    if found is not None:
+        return found
+    for note in notes:
+        found = _difference(note, have, places, tolerated)
+        if found is not None:
+            return found
+    return None
