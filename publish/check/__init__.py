@@ -93,7 +93,7 @@ def expect(manuscript: object) -> Expected:
     from publish.body import render_body
     from publish.check.cc import licence_of
     from publish.check.evidence import xpath
-    from publish.check.text import words
+    from publish.check.text import shown_on_screen, words
     from publish.check.visible import plain, segments
     from publish.manuscript import Manuscript
 
@@ -106,11 +106,11 @@ def expect(manuscript: object) -> Expected:
     for section in xpath(root, "//section[@id='_notes' or contains(concat(' ', @class, ' '), ' footnotes ')]"):
         assert isinstance(section, etree._Element)
         for item in section.iter("li"):
-            notes.append(tuple(words("".join(s.text for s in segments(item)))))
+            notes.append(tuple(words("".join(s.text for s in segments(item) if shown_on_screen(s)))))
         parent = section.getparent()
         if parent is not None:
             parent.remove(section)
-    main = tuple(words("".join(s.text for s in segments(root))))
+    main = tuple(words("".join(s.text for s in segments(root) if shown_on_screen(s))))
     return Expected(
         title=a.title,
         authors=tuple(author.name for author in a.authors),

@@ -71,6 +71,7 @@ class Evidence:
     attribution_names: list[Value] = field(default_factory=list)
     sources: list[Value] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    opaque: bool = False  # the content cannot be read (encrypted): only the reader's findings stand
 
     def _text(self, hidden: bool) -> str:
         return "".join(s.text for s, _ in self.segments if (s.hidden is not None) == hidden)

@@ -67,6 +67,7 @@ def read_pdf(data: bytes) -> Evidence:
                     Finding("technical-restriction", "the PDF is encrypted: passwords or permission flags restrict it")
                 )
                 if not reader.decrypt(""):
+                    evidence.opaque = True
                     return evidence
             pages = [page.extract_text() or "" for page in reader.pages]
             info: dict[str, Any] = dict(reader.metadata or {})
@@ -79,7 +80,12 @@ def read_pdf(data: bytes) -> Evidence:
             catalog: Any = reader.trailer["/Root"]
             raw_xmp = catalog["/Metadata"].get_object().get_data() if "/Metadata" in catalog else None
         except DependencyError:  # AES without the crypto extra: it is encrypted, and that is the finding
-            evidence.findings.append(Finding("technical-restriction", "the PDF is encrypted (AES)"))
+            evidence.findings.append(
+                Finding(
+                    "technical-restriction", "the PDF is encrypted (AES): passwords or permission flags restrict it"
+                )
+            )
+            evidence.opaque = True
             return evidence
         except (PdfReadError, Exception) as exc:  # a damaged PDF fails in pypdf in many ways; all mean unreadable
             raise UnreadableError(f"not a readable PDF: {exc}") from exc

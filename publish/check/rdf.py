@@ -14,6 +14,7 @@ import io
 import json
 import logging
 import re
+import warnings
 from collections import defaultdict
 from typing import Any
 
@@ -36,6 +37,12 @@ _NS = {
 _RDFA_ATTRIBUTES = ("property", "typeof", "vocab", "prefix", "about", "resource")
 _SCHEMA_CONTEXT = re.compile(r"^https?://(www\.)?schema\.org/?(docs/jsonldcontext\.json[a-z.]*)?$", re.IGNORECASE)
 _PEOPLE = {"Person", "Organization"}
+# A schema.org name is a title only for the work itself, not the page or site that holds it.
+_WORKS = {
+    "Article", "NewsArticle", "BlogPosting", "ScholarlyArticle", "TechArticle", "OpinionNewsArticle", "Report",
+    "CreativeWork", "Book", "Chapter", "Thesis", "Blog", "Essay",
+}  # fmt: skip
+_WORK_FIELDS = (("schema", "author"), ("schema", "license"), ("schema", "creditText"), ("schema", "copyrightNotice"))
 
 
 def _short(iri: str) -> tuple[str, str] | None:
@@ -84,7 +91,13 @@ def _offline_contexts(data: Any, findings: list[Finding], where: str) -> Any:
 
 
 def read_rdf(evidence: Evidence, root: etree._Element, data: bytes, base: str) -> None:
-    """Adds what the page's RDFa and JSON-LD say to ``evidence``."""
+    """Adds what the page's RDFa and JSON-LD say to ``evidence``; the libraries' own warnings are kept quiet."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _read_rdf(evidence, root, data, base)
+
+
+def _read_rdf(evidence: Evidence, root: etree._Element, data: bytes, base: str) -> None:
     scripts = [
         s for s in root.iter("script") if (s.get("type") or "").split(";")[0].strip().lower() == "application/ld+json"
     ]
@@ -176,9 +189,10 @@ def _harvest(evidence: Evidence, graph: Any, syntax: str, where: str, root: etre
     for key in (("xhv", "license"), ("cc", "license"), ("dct", "license"), ("schema", "license")):
         for _, o in by.get(key, []):
             add(evidence.licences, key, text(o))
+    works = {s for key in _WORK_FIELDS for s, _ in by.get(key, [])} | {s for s, t in types.items() if t & _WORKS}
     for key in (("dct", "title"), ("dc", "title"), ("schema", "headline"), ("schema", "name")):
         for s, o in by.get(key, []):
-            if key == ("schema", "name") and (s in people or types[s] & _PEOPLE):
+            if key[0] == "schema" and (s not in works or s in people or types[s] & _PEOPLE):
                 continue
             add(evidence.titles, key, squash(str(o)))
     for key in (("schema", "author"), ("schema", "creator"), ("dct", "creator"), ("dc", "creator")):

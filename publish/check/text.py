@@ -13,6 +13,7 @@ import re
 import unicodedata
 
 from publish.check.evidence import Evidence
+from publish.check.visible import Segment
 
 _CJK = re.compile(
     r"[\u1100-\u11FF\u2E80-\u2FFF\u3040-\u30FF\u3130-\u318F\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF]"
@@ -21,6 +22,11 @@ _WORD = re.compile(r"[^\W\d_]+|\d+")
 _LINE_END_HYPHEN = re.compile(r"[-\u2010\u00ad\ufffe]\s*\n\s*")
 _HYPHENS = re.compile(r"[-\u2010\u2011\u00ad\ufffe]")
 _PDF_FURNITURE = 12  # running heads and page numbers the PDF's text puts between lines
+
+
+def shown_on_screen(segment: Segment) -> bool:
+    """Text a sighted reader sees: aria-hidden text is on the screen (pandoc hides a caption that repeats the alt)."""
+    return segment.hidden is None or 'aria-hidden="true"' in segment.hidden
 
 
 def words(text: str) -> list[str]:
@@ -42,7 +48,7 @@ def _located(e: Evidence) -> tuple[list[str], list[str]]:
     pending = ""
     pending_where = ""
     for segment, where in e.segments:
-        if segment.hidden:
+        if not shown_on_screen(segment):
             continue
         pending += segment.text
         pending_where = pending_where or where
