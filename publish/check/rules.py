@@ -116,10 +116,25 @@ RULES: dict[str, Rule] = {
             "no machine-readable attribution name or credit text",
             "ccREL cc:attributionName; schema.org creditText",
         ),
-        Rule("meta-xmp", WARNING, "a PDF with document Info only, no XMP metadata", "ISO 16684-1 (XMP); PDF 2.0 §14.3"),
-        Rule("meta-disagree", WARNING, "machine-readable fields disagree with each other", "consistency"),
+        Rule(
+            "meta-xmp",
+            WARNING,
+            "a PDF with document Info only, no XMP metadata",
+            "ISO 16684-1 (XMP); ISO 32000 metadata streams",
+        ),
+        Rule(
+            "meta-disagree",
+            WARNING,
+            "machine-readable fields disagree with each other",
+            "one work, one title and author across ccREL, schema.org, XMP and Info",
+        ),
         Rule("meta-invalid", WARNING, "a metadata block cannot be read", "JSON-LD 1.1; XMP"),
-        Rule("title-not-shown", WARNING, "the title in the metadata is not shown", "CC's best practice: TASL"),
+        Rule(
+            "title-not-shown",
+            WARNING,
+            "the title in the metadata is not shown",
+            "CC's recommended practices for attribution (TASL)",
+        ),
         Rule(
             "changes-unstated",
             WARNING,
@@ -130,7 +145,7 @@ RULES: dict[str, Rule] = {
             "epub-mimetype",
             WARNING,
             "the EPUB's mimetype is not its first, stored entry",
-            "EPUB 3.3 OCF §4.3 (ZIP container)",
+            "EPUB 3.3, OCF ZIP container: the mimetype file",
         ),
         Rule(
             "epub-copyright-page",
