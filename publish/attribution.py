@@ -17,14 +17,32 @@ from publish.manuscript import Author, Manuscript, PublicationDate, Source
 FORMAT_LABELS = {"html": "an HTML edition", "pdf": "a PDF edition", "epub": "an EPUB edition"}
 
 
+# Creative Commons' own explanation of NonCommercial; the kit points to it and gives no advice of its own.
+NONCOMMERCIAL_GUIDE = "https://wiki.creativecommons.org/wiki/NonCommercial_interpretation"
+
+
+@dataclass(frozen=True)
+class Pointer:
+    """A sentence with a link in it: plain text reads it whole, HTML links the URL."""
+
+    before: str
+    url: str
+    after: str
+
+    def __str__(self) -> str:
+        return f"{self.before}{self.url}{self.after}"
+
+
 @dataclass(frozen=True)
 class Terms:
-    """What a reuser may, must and must not do, in plain words."""
+    """What the licence allows and asks, in plain words: this edition's reading
+    of the legal code, never terms of its own (CC 4.0 §2(a)(5): none that restrict recipients)."""
 
+    intro: str
     may: tuple[str, ...]
     must: tuple[str, ...]
     must_not: tuple[str, ...]
-    note: str | None
+    guide: Pointer | None
 
 
 @dataclass(frozen=True)
@@ -70,18 +88,56 @@ class Attribution:
         return f"Text unchanged; formatted as {FORMAT_LABELS[fmt]}."
 
     @property
+    def _who(self) -> str:
+        return "the author" if len(self.authors) == 1 else "the authors"
+
+    @property
     def endorsement(self) -> str:
-        who = "the author" if len(self.authors) == 1 else "the authors"
-        return f"This edition implies no endorsement by {who}."
+        """CC 4.0 §2(a)(6): no endorsement by the creators nor by the licensor."""
+        if not self.licence.attribution:
+            return f"This edition implies no endorsement by {self._who}."
+        return f"This edition implies no endorsement by {self._who} or by the licensor (§2(a)(6))."
+
+    @property
+    def reading(self) -> str:
+        """What an assumed licence is: a reading of the original notice, the strictest only if it is."""
+        lic = self.licence
+        if lic.attribution and not lic.commercial and not lic.derivatives:
+            return "the most restrictive reading of the original notice"
+        return "this edition’s reading of the original notice"
+
+    @property
+    def licence_line(self) -> str:
+        """The licence in one sentence: assumed, a reading; stated, the licence. The colophon's words."""
+        lic = self.licence
+        named = f"the {lic.name} licence" if lic.attribution else lic.name
+        if self.assumed:
+            return f"This edition assumes {named} ({lic.short_name}), {lic.deed_url}: {self.reading}."
+        if not lic.attribution:
+            return f"This edition is dedicated to the public domain under {named} ({lic.short_name}), {lic.deed_url}."
+        return f"This edition is licensed under {named} ({lic.short_name}), {lic.deed_url}."
+
+    @property
+    def assumption(self) -> str | None:
+        """Why the licence is assumed, where it is: the colophon's "Why this licence"."""
+        if not self.assumed:
+            return None
+        if self.reason:
+            return f"The licence is assumed. {self.reason}"
+        return "The licence is assumed: the licence that really applies is the original’s."
 
     @property
     def licence_statement(self) -> str:
-        """The licence of this edition in one sentence."""
-        lic = self.licence
-        line = f"This edition: {lic.name} ({lic.short_name}), {lic.deed_url}."
-        if self.assumed:
-            line += " The licence is assumed: the original notice names no specific licence."
-        return line
+        """The licence of this edition, and why it is assumed where it is: dc:rights and XMP."""
+        return f"{self.licence_line} {self.assumption}" if self.assumption else self.licence_line
+
+    @property
+    def source_note(self) -> str | None:
+        """What a republisher must not make up: the original's source, where none is known."""
+        if self.source is not None:
+            return None
+        unknown = "outlet, URL and date of first publication" if self.date.inferred else "outlet and URL"
+        return f"The original {unknown} are unknown, so do not add a guessed source or a canonical link."
 
     @property
     def rights_statement(self) -> str:
@@ -116,40 +172,64 @@ class Attribution:
 
     @property
     def terms(self) -> Terms:
+        """The licence's permissions and conditions, each with its section of the CC 4.0 legal code."""
         lic = self.licence
-        purpose = "for any purpose, even commercially" if lic.commercial else "for non-commercial purposes only"
-        may = [f"copy and redistribute the article in any medium or format, {purpose}"]
+        if not lic.attribution:
+            return Terms(
+                intro=f"What {lic.short_name} allows, as this edition reads it; these are not terms this edition adds.",
+                may=(
+                    "copy, share and adapt the article, for any purpose, even commercially",
+                    "do so without credit, though credit is good practice",
+                ),
+                must=(),
+                must_not=(),
+                guide=None,
+            )
+        intro = f"What {lic.short_name} allows and asks, as this edition reads the licence; "
+        intro += "these are not terms this edition adds."
+        if self.assumed:
+            intro += " The licence is assumed: the licence that really applies is the original’s."
+        else:
+            intro += f" The legal code decides: {lic.legal_code_url}."
+        only = "" if lic.commercial else ", for non-commercial purposes only"
+        may = [
+            f"copy and share the article, in whole or in part{only} (§2(a)(1)(A))",
+            "change its medium or format: technical modifications never make Adapted Material (§2(a)(4))",
+        ]
         if lic.derivatives:
-            adapt = "adapt it: translate, abridge, remix or build upon it"
+            adapt = f"adapt it (translate, abridge, remix or build upon it) and share your adaptation{only}"
             if lic.share_alike:
-                adapt += ", and share your adaptation under the same licence"
+                adapt += f", under {lic.short_name} or a later version, or a compatible licence (§2(a)(1)(B), §3(b))"
+            else:
+                adapt += " (§2(a)(1)(B))"
             may.append(adapt)
-        must = []
-        if lic.attribution:
-            must.append("credit the author with the credit line, as it stands")
-            must.append(f"link to the licence, {lic.deed_url}")
-        else:
-            may.append("use it without credit, though credit is good practice")
-        if lic.derivatives:
-            must.append("say whether you changed it: “Text unchanged”, or describe your changes")
-        else:
-            must.append("say “Text unchanged”")
+        must = (
+            f"credit {self._who} with the credit line (§3(a)(1)(A)(i))",
+            f"keep the original notice, verbatim: “{self.notice}” (§3(a)(1)(A)(ii)–(iii))",
+            f"link the licence, {lic.deed_url} (§3(a)(1)(C))",
+            "say whether you changed it, keeping “Text unchanged” only if you did not (§3(a)(1)(B))",
+        )
         must_not = []
         if not lic.derivatives:
             must_not.append(
-                "change the text: under the NoDerivatives terms any edit makes an adaptation you may not share"
+                "share Adapted Material: the article translated, altered, arranged, transformed or otherwise "
+                "modified in a way that needs the licensor’s permission (§1(a), §2(a)(1)(B))"
             )
         if not lic.commercial:
-            must_not.append("use it commercially")
-        must_not.append("imply that the author endorses you or your use")
-        must_not.append("add DRM or other legal or technical restrictions on what others may do with it")
-        note = None
-        if self.assumed:
-            note = (
-                f"These terms follow {lic.short_name}, the most restrictive reading, "
-                "because the original notice names no specific licence."
+            must_not.append("copy, share or adapt it for commercial purposes (§2(a)(1))")
+        must_not.append(f"imply that {self._who} or the licensor endorses you or your use (§2(a)(6))")
+        downstream = "§2(a)(5)(C)" if lic.share_alike else "§2(a)(5)(B)"
+        must_not.append(
+            f"add terms or technical measures, such as DRM, that restrict what others may do with it ({downstream})"
+        )
+        guide = None
+        if not lic.commercial:
+            guide = Pointer(
+                "Creative Commons explains what NonCommercial means, for example for pages with advertising: ",
+                NONCOMMERCIAL_GUIDE,
+                ". That is Creative Commons’ own explanation, and this kit is not legal advice.",
             )
-        return Terms(tuple(may), tuple(must), tuple(must_not), note)
+        return Terms(intro, tuple(may), must, tuple(must_not), guide)
 
     def json_ld(self) -> dict[str, Any]:
         """schema.org metadata: one data block, never executable."""
@@ -191,6 +271,10 @@ class Attribution:
             data["keywords"] = list(self.keywords)
         if self.source_url:
             data["isBasedOn"] = self.source_url
+        if self.assumed:
+            # "license" holds a URL and cannot say it is assumed; usageInfo says so, and why.
+            # No "name": a name in the block reads as another title of the article.
+            data["usageInfo"] = {"@type": "CreativeWork", "text": self.assumption}
         return data
 
     def json_ld_text(self) -> str:

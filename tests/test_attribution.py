@@ -58,18 +58,22 @@ def test_credit_lines_follow_tasl(article: Attribution, rich: Attribution) -> No
 
 def test_terms_follow_the_licence(article: Attribution, rich: Attribution) -> None:
     nd = article.terms
-    assert nd.may == ("copy and redistribute the article in any medium or format, for non-commercial purposes only",)
-    assert "say “Text unchanged”" in nd.must
-    assert any(t.startswith("change the text: under the NoDerivatives terms") for t in nd.must_not)
-    assert "use it commercially" in nd.must_not
-    assert nd.note is not None
-    assert nd.note.startswith("These terms follow CC BY-NC-ND 4.0, the most restrictive reading")
+    assert nd.may == (
+        "copy and share the article, in whole or in part, for non-commercial purposes only (§2(a)(1)(A))",
+        "change its medium or format: technical modifications never make Adapted Material (§2(a)(4))",
+    )
+    assert "say whether you changed it, keeping “Text unchanged” only if you did not (§3(a)(1)(B))" in nd.must
+    assert any(t.startswith("share Adapted Material: the article translated") for t in nd.must_not)
+    assert "copy, share or adapt it for commercial purposes (§2(a)(1))" in nd.must_not
+    assert nd.intro.startswith("What CC BY-NC-ND 4.0 allows and asks, as this edition reads the licence")
+    assert nd.guide is not None
     by = rich.terms
-    assert by.may[0].endswith("for any purpose, even commercially")
-    assert by.may[1].startswith("adapt it")
-    assert "say whether you changed it: “Text unchanged”, or describe your changes" in by.must
-    assert not any("NoDerivatives" in t or "commercially" in t for t in by.must_not)
-    assert by.note is None
+    assert by.may[0].endswith("in whole or in part (§2(a)(1)(A))")
+    assert by.may[2].startswith("adapt it")
+    assert "say whether you changed it, keeping “Text unchanged” only if you did not (§3(a)(1)(B))" in by.must
+    assert not any("Adapted Material" in t or "commercial" in t for t in by.must_not)
+    assert "assume" not in by.intro
+    assert by.guide is None
 
 
 def test_no_copyright_holder_or_year_is_invented(article: Attribution) -> None:
@@ -222,7 +226,7 @@ def test_every_edition_shows_the_complete_attribution(
         article.reason or "",
         article.changes(fmt),
         CREDIT,
-        "This edition implies no endorsement by the author.",
+        "This edition implies no endorsement by the author or by the licensor (§2(a)(6)).",
         "Set in Literata",
         "SIL Open Font License 1.1",
     ):
