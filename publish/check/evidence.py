@@ -64,6 +64,7 @@ class Evidence:
     bylines: list[Value] = field(default_factory=list)
     titles: list[Value] = field(default_factory=list)
     authors: list[Value] = field(default_factory=list)
+    author_uris: list[Value] = field(default_factory=list)  # creators given only as a URI (ccREL dct:creator)
     licences: list[Value] = field(default_factory=list)  # URIs, or texts that name a licence
     notices: list[Value] = field(default_factory=list)  # copyright notices, to be shown whole
     rights: list[Value] = field(default_factory=list)  # rights statements: the first sentence is the notice

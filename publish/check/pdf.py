@@ -14,7 +14,7 @@ from lxml import etree
 
 from publish.check.evidence import Evidence, Link, Value, squash, xpath
 from publish.check.rules import Finding
-from publish.check.visible import Segment
+from publish.check.visible import BLOCK, Segment
 
 NS = {
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
@@ -90,6 +90,7 @@ def read_pdf(data: bytes) -> Evidence:
         except (PdfReadError, Exception) as exc:  # a damaged PDF fails in pypdf in many ways; all mean unreadable
             raise UnreadableError(f"not a readable PDF: {exc}") from exc
     for number, text in enumerate(pages, 1):
+        evidence.segments.append((Segment(BLOCK, None), f"page {number}"))
         for line in text.splitlines():
             evidence.segments.append((Segment(line + "\n", None), f"page {number}"))
             if _BY_LINE.match(line) or (number == 1 and 2 < len(line.strip()) < 60):

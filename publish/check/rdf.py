@@ -199,6 +199,8 @@ def _harvest(evidence: Evidence, graph: Any, syntax: str, where: str, root: etre
         for _, o in by.get(key, []):
             for name in names(o):
                 add(evidence.authors, key, name)
+            if isinstance(o, rdflib.URIRef) and not names(o):
+                add(evidence.author_uris, key, str(o))
     for _, o in by.get(("cc", "attributionName"), []):
         add(evidence.attribution_names, ("cc", "attributionName"), squash(str(o)))
     for _, o in by.get(("schema", "copyrightNotice"), []):

@@ -13,7 +13,7 @@ import re
 import unicodedata
 
 from publish.check.evidence import Evidence
-from publish.check.visible import Segment
+from publish.check.visible import BLOCK, Segment
 
 _CJK = re.compile(
     r"[\u1100-\u11FF\u2E80-\u2FFF\u3040-\u30FF\u3130-\u318F\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF]"
@@ -52,7 +52,7 @@ def _located(e: Evidence) -> tuple[list[str], list[str]]:
             continue
         pending += segment.text
         pending_where = pending_where or where
-        if segment.text.endswith("\n") and not re.search(r"[-\u2010\u00ad\ufffe]\s*$", pending):
+        if segment.text.endswith(("\n", BLOCK)) and not re.search(r"[-\u2010\u00ad\ufffe]\s*$", pending):
             found = words(pending)
             tokens += found
             places += [pending_where] * len(found)

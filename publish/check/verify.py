@@ -94,8 +94,11 @@ def verify(e: Evidence, expected: Expected | None = None) -> list[Finding]:
         )
         add("licence-conflict", f"the file names different licences: {listing}")
     licence = sorted(everywhere)[0] if len(everywhere) == 1 else None
+    seen = {r for r, _ in visible_links} | named_in_text
     for ref in sorted(everywhere):
-        if not ({r for r, _ in visible_links} & {ref} or ref in named_in_text):
+        if len(everywhere) > 1 and seen & everywhere:
+            break  # the conflict says it all: one licence is shown, another is only claimed
+        if ref not in seen:
             add(
                 "licence-not-shown",
                 f"no reader can see the licence {ref.short_name}: no visible link to it, nor its name or URI"
@@ -108,7 +111,7 @@ def verify(e: Evidence, expected: Expected | None = None) -> list[Finding]:
 
     # -- the creator: §3(a)(1)(A)(i) ------------------------------------------
     names = list(dict.fromkeys(v.text for v in e.authors + e.attribution_names))
-    if not e.authors:
+    if not e.authors and not e.author_uris:
         add("meta-author", "no machine-readable author")
     bylines = e.bylines
     if not names and not bylines:

@@ -23,6 +23,7 @@ _BLOCKS = {
     "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav",
     "ol", "p", "pre", "section", "summary", "table", "td", "th", "tr", "ul",
 }  # fmt: skip
+BLOCK = "\u2029"  # between blocks; a newline inside a text node is only a space
 _ZERO = re.compile(r"^-?0(?:\.0+)?(?:[a-z%]+)?$")
 
 
@@ -125,7 +126,7 @@ def _line(el: etree._Element) -> int | None:
 
 
 def segments(root: etree._Element, sheets: Iterable[str] = ()) -> list[Segment]:
-    """The document's text in reading order; block boundaries are line breaks."""
+    """The document's text in reading order; blocks end with BLOCK."""
     by_sheet = hidden_by_sheets(root, sheets)
     found: list[Segment] = []
 
@@ -144,7 +145,7 @@ def segments(root: etree._Element, sheets: Iterable[str] = ()) -> list[Segment]:
                 hidden = f"<{tag}> on line {line} is hidden by {reason}" if line else f"hidden by {reason}"
         block = tag in _BLOCKS
         if block:
-            add("\n", line, hidden)
+            add(BLOCK, line, hidden)
         add(el.text, line, hidden)
         closed = tag == "details" and el.get("open") is None
         for child in el:
@@ -155,7 +156,7 @@ def segments(root: etree._Element, sheets: Iterable[str] = ()) -> list[Segment]:
                 walk(child, child_hidden)
             add(child.tail, _line(child), hidden)
         if block:
-            add("\n", line, hidden)
+            add(BLOCK, line, hidden)
 
     walk(root, None)
     return found

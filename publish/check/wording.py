@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from publish.check.visible import BLOCK
+
 _NEGATION = re.compile(r"\b(?:no|not|never|without|neither|nor|none|cannot)\b|n['’]t\b", re.IGNORECASE)
 _INSTRUCTION = re.compile(
     r"\b(?:you|your|may|must|should|if|imply|implies|implying|suggest|suggests|assert|claim|claims)\b|Adapted Material",
@@ -47,10 +49,10 @@ _ADAPT_OF_WORK = re.compile(
 
 
 def sentences(text: str, blocks: bool = False) -> list[str]:
-    """The sentences of ``text`` (or, with ``blocks``, its lines), stripped, in order."""
+    """The sentences of ``text`` (or, with ``blocks``, its blocks), in order; line breaks are spaces."""
     found = []
-    for block in text.split("\n"):
-        block = block.strip()
+    for block in text.split(BLOCK):
+        block = re.sub(r"\s+", " ", block).strip()
         if not block:
             continue
         if blocks:
