@@ -21,6 +21,7 @@ from pathlib import Path
 import lxml.html
 import pikepdf
 import pytest
+from commands import publish
 from conftest import ARTICLE, RICH
 from fontTools.ttLib import TTFont
 from lxml import etree
@@ -278,3 +279,13 @@ def test_raw_html_and_controls_of_a_writer_stay_text(corpus: dict[str, Built]) -
     assert "% This line looks like a pandoc title block" in text
     assert "\\newcommand{\\x}{y}" in text
     assert "This paragraph sits between two lines of three hyphens" in text
+
+
+@pytest.mark.parametrize("fixture", [p.stem for p in EVERY])
+def test_publish_check_passes_every_output_strictly(corpus: dict[str, Built], fixture: str) -> None:
+    """The editions and the kit's HTML carry all the licence asks, and their words are the manuscript's."""
+    built = corpus[fixture]
+    files = [built.edition(fmt) for fmt in ("html", "epub", "pdf")] + [built.out / "republish" / "article.html"]
+    done = publish("check", "--strict", "--manuscript", built.manuscript, *files)
+    assert (done.returncode, done.stderr) == (0, ""), done.stdout
+    assert done.stdout.count(": complete attribution (") == 4

@@ -106,11 +106,13 @@ def expect(manuscript: object) -> Expected:
     for section in xpath(root, "//section[@id='_notes' or contains(concat(' ', @class, ' '), ' footnotes ')]"):
         assert isinstance(section, etree._Element)
         for item in section.iter("li"):
-            notes.append(tuple(words("".join(s.text for s in segments(item) if shown_on_screen(s)))))
+            notes.append(tuple(words("".join(s.text for s in segments(item) if shown_on_screen(s) and not s.math))))
         parent = section.getparent()
         if parent is not None:
             parent.remove(section)
-    main = tuple(words("".join(s.text for s in segments(root) if shown_on_screen(s))))
+    shown = [s for s in segments(root) if shown_on_screen(s)]
+    main = tuple(words("".join(s.text for s in shown if not s.math)))
+    math = frozenset(words(" ".join(s.text for s in shown if s.math)))
     return Expected(
         title=a.title,
         authors=tuple(author.name for author in a.authors),
@@ -119,4 +121,5 @@ def expect(manuscript: object) -> Expected:
         assumed=a.assumed,
         main_words=main,
         note_words=tuple(notes),
+        math_words=math,
     )

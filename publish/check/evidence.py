@@ -28,6 +28,27 @@ def loose(text: str) -> str:
     return _LOOSE_DROP.sub("", text).casefold()
 
 
+_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+
+
+def decode(data: bytes) -> str:
+    """The text of an HTML or XHTML file: UTF-8 unless it declares otherwise (the XML declaration is dropped)."""
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    declared = (
+        re.search(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)""", data[:200])
+        if data.lstrip().startswith(b"<?xml")
+        else None
+    )
+    charset = re.search(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9._-]+)""", data[:2048], re.IGNORECASE)
+    found = declared or charset
+    encoding = found.group(1).decode("ascii") if found else "utf-8"
+    data = _DECLARATION.sub(lambda m: b"\n" * m.group(0).count(b"\n"), data, count=1)
+    try:
+        return data.decode(encoding)
+    except (LookupError, UnicodeDecodeError):
+        return data.decode("utf-8", errors="replace")
+
+
 def xpath(root: etree._Element, path: str, namespaces: dict[str, str] | None = None) -> list[Any]:
     """An XPath query's results as a plain list (of elements, strings or attribute values)."""
     found = root.xpath(path, namespaces=namespaces or {})

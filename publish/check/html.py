@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from lxml import etree
 
-from publish.check.evidence import Evidence, Value, read_tree, squash, text_of
+from publish.check.evidence import Evidence, Value, decode, read_tree, squash, text_of
 from publish.check.rdf import read_rdf
 from publish.check.visible import hidden_by_sheets, plain, segments
 
-_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 # Dublin Core in HTML <meta> (DC-HTML, and the older "DC.creator" style), and the common ones.
 _META_FIELDS = {
     "author": "authors",
@@ -25,24 +22,6 @@ _META_FIELDS = {
     "dc.source": "sources",
     "dcterms.source": "sources",
 }
-
-
-def decode(data: bytes) -> str:
-    """The text of an HTML or XHTML file: UTF-8 unless it declares otherwise (the XML declaration is dropped)."""
-    data = data.removeprefix(b"\xef\xbb\xbf")
-    declared = (
-        re.search(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)""", data[:200])
-        if data.lstrip().startswith(b"<?xml")
-        else None
-    )
-    charset = re.search(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9._-]+)""", data[:2048], re.IGNORECASE)
-    found = declared or charset
-    encoding = found.group(1).decode("ascii") if found else "utf-8"
-    data = _DECLARATION.sub(lambda m: b"\n" * m.group(0).count(b"\n"), data, count=1)
-    try:
-        return data.decode(encoding)
-    except (LookupError, UnicodeDecodeError):
-        return data.decode("utf-8", errors="replace")
 
 
 def read_html(data: bytes, base: str = "") -> Evidence:

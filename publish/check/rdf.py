@@ -20,7 +20,7 @@ from typing import Any
 
 from lxml import etree
 
-from publish.check.evidence import Evidence, Value, squash
+from publish.check.evidence import Evidence, Value, decode, squash
 from publish.check.rules import Finding
 
 _NS = {
@@ -115,7 +115,9 @@ def _read_rdf(evidence: Evidence, root: etree._Element, data: bytes, base: str) 
         options = Options(output_processor_graph=False, vocab_expansion=False, vocab_cache=False)
         processor = pyRdfa(options, base=base, media_type="text/html")
         try:
-            graphs.append((processor.graph_from_source(io.BytesIO(data)), "RDFa", ""))
+            # html5lib would guess the encoding of a page that declares none: give it the text as UTF-8, marked.
+            marked = ("\ufeff" + decode(data)).encode("utf-8")
+            graphs.append((processor.graph_from_source(io.BytesIO(marked)), "RDFa", ""))
         except Exception as exc:
             evidence.findings.append(Finding("meta-invalid", f"the RDFa cannot be read: {exc}"))
     for script in scripts:

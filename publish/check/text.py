@@ -29,8 +29,15 @@ def shown_on_screen(segment: Segment) -> bool:
     return segment.hidden is None or 'aria-hidden="true"' in segment.hidden
 
 
+# Spacing accents: the editions set a formula's hat or bar as one of these, the manuscript's MathML as a
+# combining mark. Neither is a word's letter here.
+_ACCENTS = re.compile("[\u0300-\u036f\u02c6\u02c7\u02d8\u02d9\u02dc\u00a8\u00af\u00b4\u0060\u203e]")
+_TASK_BOX = re.compile(r"\[[ xX]\]")  # the kit's text for a task list's checkbox
+
+
 def words(text: str) -> list[str]:
-    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKD", _TASK_BOX.sub(" ", text))
+    text = unicodedata.normalize("NFC", _ACCENTS.sub("", text))
     text = _HYPHENS.sub("", _LINE_END_HYPHEN.sub("", text))
     found: list[str] = []
     for word in _WORD.findall(text):
@@ -48,7 +55,7 @@ def _located(e: Evidence) -> tuple[list[str], list[str]]:
     pending = ""
     pending_where = ""
     for segment, where in e.segments:
-        if not shown_on_screen(segment):
+        if not shown_on_screen(segment) or segment.math:
             continue
         pending += segment.text
         pending_where = pending_where or where
@@ -84,7 +91,7 @@ def _difference(
         if (
             tag == "insert"
             and tolerated is not None
-            and (j2 - j1 <= _PDF_FURNITURE or all(t in tolerated for t in have[j1:j2]))
+            and (j2 - j1 <= _PDF_FURNITURE or all(t in tolerated or set(t) <= tolerated for t in have[j1:j2]))
         ):
             continue
         where = places[min(j1, len(places) - 1)] if places else ""
@@ -96,10 +103,20 @@ def _difference(
     return None
 
 
-def first_difference(e: Evidence, main: tuple[str, ...], notes: tuple[tuple[str, ...], ...]) -> tuple[str, str] | None:
-    """The first passage where the file's words differ from the manuscript's, and where; None if none."""
+def first_difference(
+    e: Evidence, main: tuple[str, ...], notes: tuple[tuple[str, ...], ...], math: frozenset[str] = frozenset()
+) -> tuple[str, str] | None:
+    """The first passage where the file's words differ from the manuscript's, and where; None if none.
+
+    Formulas are left out on both sides: a PDF lays a formula out as text in its own order, so there
+    its letters and digits may stand between the words.
+    """
     have, places = _located(e)
-    tolerated = {t for note in notes for t in note} | {t for t in have if t.isdigit()} if e.kind == "PDF" else None
+    tolerated = None
+    if e.kind == "PDF":
+        # a formula's letters may come out glued ("dt", "λv"): its characters count one by one
+        tolerated = {t for note in notes for t in note} | {t for t in have if t.isdigit()}
+        tolerated |= set(math) | {c for t in math for c in t}
     found = _difference(main, have, places, tolerated)
     if found is not None:
         return found

@@ -34,6 +34,7 @@ class Expected:
     assumed: bool
     main_words: tuple[str, ...]
     note_words: tuple[tuple[str, ...], ...]
+    math_words: frozenset[str] = frozenset()
 
 
 def _quote(text: str, limit: int = 90) -> str:
@@ -298,7 +299,7 @@ def _against(
     if not shown(x.notice):
         add(f"the original notice is not shown verbatim: {_quote(x.notice)}")
     if unchanged or nd:
-        difference = first_difference(e, x.main_words, x.note_words)
+        difference = first_difference(e, x.main_words, x.note_words, x.math_words)
         if difference is not None:
             message, where = difference
             found.append(

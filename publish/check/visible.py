@@ -17,7 +17,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-_NOT_RENDERED = {"head", "script", "style", "template", "noscript", "title", "meta", "link", "base"}
+_NOT_RENDERED = {
+    "head", "script", "style", "template", "noscript", "title", "meta", "link", "base", "annotation", "annotation-xml",
+}  # fmt: skip
 _BLOCKS = {
     "address", "article", "aside", "blockquote", "body", "br", "caption", "dd", "details", "div", "dl", "dt",
     "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav",
@@ -32,6 +34,7 @@ class Segment:
     text: str
     line: int | None
     hidden: str | None = None  # why a reader cannot see it
+    math: bool = False  # inside a MathML formula
 
 
 def local(el: etree._Element) -> str:
@@ -130,11 +133,11 @@ def segments(root: etree._Element, sheets: Iterable[str] = ()) -> list[Segment]:
     by_sheet = hidden_by_sheets(root, sheets)
     found: list[Segment] = []
 
-    def add(text: str | None, line: int | None, hidden: str | None) -> None:
+    def add(text: str | None, line: int | None, hidden: str | None, math: bool = False) -> None:
         if text:
-            found.append(Segment(text, line, hidden))
+            found.append(Segment(text, line, hidden, math))
 
-    def walk(el: etree._Element, hidden: str | None) -> None:
+    def walk(el: etree._Element, hidden: str | None, math: bool = False) -> None:
         tag = local(el)
         if tag in _NOT_RENDERED or not isinstance(el.tag, str):
             return
@@ -144,17 +147,18 @@ def segments(root: etree._Element, sheets: Iterable[str] = ()) -> list[Segment]:
             if reason:
                 hidden = f"<{tag}> on line {line} is hidden by {reason}" if line else f"hidden by {reason}"
         block = tag in _BLOCKS
+        math = math or tag == "math"
         if block:
             add(BLOCK, line, hidden)
-        add(el.text, line, hidden)
+        add(el.text, line, hidden, math)
         closed = tag == "details" and el.get("open") is None
         for child in el:
             if isinstance(child.tag, str):
                 child_hidden = hidden
                 if closed and local(child) != "summary" and hidden is None:
                     child_hidden = f"<details> on line {line} is closed"
-                walk(child, child_hidden)
-            add(child.tail, _line(child), hidden)
+                walk(child, child_hidden, math)
+            add(child.tail, _line(child), hidden, math)
         if block:
             add(BLOCK, line, hidden)
 
