@@ -26,8 +26,19 @@ def _install(session: nox.Session, *groups: str, editable: bool = False) -> None
 
 
 def _node_tools(session: nox.Session) -> None:
-    """The Nu Html Checker and axe-core, at the versions package-lock.json pins."""
-    session.run("npm", "ci", "--prefix", str(NODE_TOOLS), "--no-audit", "--no-fund", "--silent", external=True)
+    """The Nu Html Checker, axe-core and Ace by DAISY, at the versions package-lock.json pins.
+    Ace's puppeteer runs the system Chromium; it downloads no browser of its own."""
+    session.run(
+        "npm",
+        "ci",
+        "--prefix",
+        str(NODE_TOOLS),
+        "--no-audit",
+        "--no-fund",
+        "--silent",
+        external=True,
+        env={"PUPPETEER_SKIP_DOWNLOAD": "1"},
+    )
 
 
 @nox.session

