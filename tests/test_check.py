@@ -86,7 +86,12 @@ CASES: dict[str, tuple[Callable[[str], str], list[str]]] = {
         ["licence-conflict"],
     ),
     "creator-not-shown": (
-        edit(('<p class="byline">By Ana Example</p>', ""), ("” by Ana Example,", "”,")),
+        edit(
+            ('<p class="byline">By Ana Example</p>', ""),
+            ("” by Ana Example,", "”,"),
+            ("© 2024 Ana Example", "© 2024 Tide Press"),
+            ("measured it for years.", "measured it for years, as did Ana Example."),
+        ),
         ["creator-not-shown"],
     ),
     "creator-mismatch": (edit(('"name": "Ana Example"', '"name": "Ben Other"')), ["creator-mismatch"]),
@@ -98,6 +103,30 @@ CASES: dict[str, tuple[Callable[[str], str], list[str]]] = {
     "endorsement-claimed": (
         edit(("</footer>", "<p>The author endorses this edition.</p></footer>")),
         ["endorsement-claimed"],
+    ),
+    "endorsement-claimed-opening": (
+        edit(("</footer>", "<p>Endorsed by the author; no changes were made.</p></footer>")),
+        ["endorsement-claimed"],
+    ),
+    "endorsement-claimed-in-may": (
+        edit(("</footer>", "<p>Approved by Ana Example in May 2021.</p></footer>")),
+        ["endorsement-claimed"],
+    ),
+    "adapted-under-nd-removed": (
+        edit(*ND, ("Text unchanged.", "Some paragraphs have been removed.")),
+        ["adapted-under-nd"],
+    ),
+    "adapted-under-nd-what-follows": (
+        edit(*ND, ("Text unchanged.", "What follows is an abridged version.")),
+        ["adapted-under-nd"],
+    ),
+    "creator-mismatch-longer-name": (
+        edit(
+            ("By Ana Example", "By Ana Examplewood"),
+            ("” by Ana Example,", "” by Ana Examplewood,"),
+            ("© 2024 Ana Example", "© 2024 Ana Examplewood"),
+        ),
+        ["creator-mismatch"],
     ),
     "endorsement-claimed-approval": (
         edit(("</footer>", "<p>This edition is published with the approval of Ana Example.</p></footer>")),
@@ -128,6 +157,31 @@ CASES: dict[str, tuple[Callable[[str], str], list[str]]] = {
     "zero box": (edit(("<footer>", '<footer style="height:0;overflow:hidden">')), HIDE_FOOTER),
     "closed details": (
         edit(("<footer>", "<details><summary>Credits</summary>"), ("</footer>", "</details>")),
+        HIDE_FOOTER,
+    ),
+    "noscript": (edit(("<footer>", "<noscript>"), ("</footer>", "</noscript>")), HIDE_FOOTER),
+    "screen-reader only": (
+        edit(
+            ("<footer>", '<footer style="position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)">')
+        ),
+        HIDE_FOOTER,
+    ),
+    "off the screen": (edit(("<footer>", '<footer style="position:absolute;left:-9999px">')), HIDE_FOOTER),
+    "text-indent": (edit(("<footer>", '<footer style="text-indent:-9999px">')), HIDE_FOOTER),
+    "scale(0)": (edit(("<footer>", '<footer style="transform: scale(0)">')), HIDE_FOOTER),
+    "@media only screen": (
+        edit(("</head>", "<style>@media only screen and (min-width: 1px) { footer { display: none } }</style></head>")),
+        HIDE_FOOTER,
+    ),
+    "@supports": (
+        edit(("</head>", "<style>@supports (display: grid) { footer { opacity: 0 } }</style></head>")),
+        HIDE_FOOTER,
+    ),
+    "!important beats the style attribute": (
+        edit(
+            ("</head>", "<style>footer { display: none !important }</style></head>"),
+            ("<footer>", '<footer style="display:block">'),
+        ),
         HIDE_FOOTER,
     ),
     # warnings
@@ -208,6 +262,48 @@ PASSING: dict[str, Callable[[str], str]] = {
         ("</footer>", '<p>First published at <a href="https://example.org/tides">example.org</a>.</p></footer>'),
     ),
     "a hidden duplicate": edit(("</footer>", "<p hidden>“Notes on Tidal Power” by Ana Example</p></footer>")),
+    "body prose that only sounds like a claim": edit(
+        *ND,
+        (
+            "<p>The tide turns",
+            "<p>Cut the butter. Revised estimates were higher. Updated: 2 March. The author is affiliated with "
+            "a university, and the fieldwork was sponsored by a trust. Translated into English, the motto is plain.</p>"
+            "<p>The tide turns",
+        ),
+    ),
+    "an image under another licence": edit(
+        (
+            "</article>",
+            '<figure><img src="m.png" alt="A mill"><figcaption>Photo: Sam Lens, <a href='
+            '"https://creativecommons.org/licenses/by-nc/2.0/">CC BY-NC 2.0</a></figcaption></figure></article>',
+        ),
+        (
+            '"@type": "Article",',
+            '"@type": "Article", "image": {"@type": "ImageObject", "license": '
+            '"https://creativecommons.org/licenses/by-nc/2.0/", "creator": {"@type": "Person", "name": "Sam Lens"}},',
+        ),
+    ),
+    "a copyright line credits the creator": edit(
+        ('<p class="byline">By Ana Example</p>', ""), ("” by Ana Example,", "”,")
+    ),
+    "two authors in one free-text field": edit(
+        ('"name": "Ana Example"', '"name": "Ana Example, Ben Other"'),
+        ("By Ana Example", "By Ana Example and Ben Other"),
+    ),
+    "an inverted name": edit(('"name": "Ana Example"', '"name": "Example, Ana"')),
+    "a ported licence and the long name": edit(
+        (SA, "https://creativecommons.org/licenses/by-sa/3.0/de/"),
+        (">CC BY-SA 4.0</a>", ">Creative Commons Attribution-ShareAlike License 3.0 DE</a>"),
+        (", CC BY-SA 4.0.", ", CC BY-SA 3.0 DE."),
+    ),
+    "CC0 asks for no credit": edit(
+        (SA, "https://creativecommons.org/publicdomain/zero/1.0/"),
+        (">CC BY-SA 4.0</a>", ">CC0 1.0</a>"),
+        (", CC BY-SA 4.0.", ", CC0 1.0."),
+        ('<p class="byline">By Ana Example</p>', ""),
+        ("” by Ana Example, licensed under", "”, dedicated under"),
+        ("© 2024 Ana Example", "No rights reserved"),
+    ),
     "XHTML with a long prolog": lambda text: (
         '<?xml version="1.0" encoding="UTF-8"?>\n<!-- made by hand -->\n<?xml-stylesheet href="a.css"?>\n'
         + text.replace(

@@ -10,8 +10,11 @@ file with it, down to the words of the text (``text``).
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from lxml import etree
 
 from publish.check.epub import is_epub, read_epub
 from publish.check.evidence import Evidence
@@ -49,6 +52,8 @@ class Report:
 
 
 def _read(data: bytes, path: Path) -> Evidence:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its byte order mark
+        data = data.decode("utf-16").encode("utf-8")
     if data.startswith(b"%PDF-") or data[:1024].lstrip().startswith(b"%PDF-"):
         return read_pdf(data)
     if is_epub(data):
@@ -69,7 +74,7 @@ def _read(data: bytes, path: Path) -> Evidence:
         raise UnreadableError("not an HTML, XHTML, PDF or EPUB file: no HTML element in it")
     try:
         return read_html(data, path.resolve().as_uri())
-    except (ValueError, LookupError) as exc:
+    except (ValueError, LookupError, etree.ParserError) as exc:
         raise UnreadableError(f"not readable as HTML: {exc}") from exc
 
 
@@ -79,9 +84,21 @@ def check_file(path: Path, expected: Expected | None = None) -> Report:
         data = path.read_bytes()
     except OSError as exc:
         raise UnreadableError(f"cannot read: {exc.strerror}") from exc
-    evidence = _read(data, path)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20_000))  # markup nested thousands deep is walked, not refused
+    try:
+        evidence = _read(data, path)
+        found = verify(evidence, expected)
+    except UnreadableError:
+        raise
+    except (RecursionError, MemoryError) as exc:
+        raise UnreadableError(f"too deeply nested or too large to read ({exc.__class__.__name__})") from exc
+    except Exception as exc:  # a file anyone made must never end in a traceback
+        raise UnreadableError(f"could not be checked: {exc.__class__.__name__}: {exc}") from exc
+    finally:
+        sys.setrecursionlimit(limit)
     order = {code: i for i, code in enumerate(RULES)}
-    findings = sorted(dict.fromkeys(verify(evidence, expected)), key=lambda f: (f.level != ERROR, order[f.code]))
+    findings = sorted(dict.fromkeys(found), key=lambda f: (f.level != ERROR, order[f.code]))
     return Report(path, evidence.kind, tuple(findings))
 
 

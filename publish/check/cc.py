@@ -97,9 +97,14 @@ def licence_of(uri: str) -> LicenceRef | None:
     return LicenceRef(code, found["version"], port)
 
 
-_SHORT = re.compile(r"\bCC[ -]?(BY(?:[- ](?:NC|ND|SA)){0,2})[ -](\d\.\d)\b|\bCC0(?:[ -](1\.0))?\b", re.IGNORECASE)
+_SHORT = re.compile(
+    r"\bCC[ -]?(BY(?:[- ](?:NC|ND|SA)){0,2})[ -](\d\.\d)(?:[ -]([A-Z]{2})\b)?|\bCC0(?:[ -](1\.0))?\b", re.IGNORECASE
+)
 _LONG = re.compile(
-    r"\bAttribution((?:-(?:NonCommercial|NoDerivatives|NoDerivs|ShareAlike)){0,2})\s+(\d\.\d)\b", re.IGNORECASE
+    r"\bAttribution((?:[- ](?:NonCommercial|Non-Commercial|NoDerivatives|NoDerivs|ShareAlike|Share-Alike)){0,2})"
+    r"(?:\s+(?:International|Unported|Generic))?(?:\s+Licen[cs]e)?,?\s+(?:version\s+)?(\d\.\d)\b"
+    r"(?:[ -]([A-Z]{2})\b)?",
+    re.IGNORECASE,
 )
 _URI = re.compile(r"(?:https?://)?(?:www\.)?creativecommons\.org/(?:licenses|publicdomain)/[^\s\"'<>)\],;]*", re.I)
 _LONG_CODES = {"noncommercial": "nc", "noderivatives": "nd", "noderivs": "nd", "sharealike": "sa"}
@@ -116,10 +121,13 @@ def licences_named(text: str) -> set[LicenceRef]:
     for match in _SHORT.finditer(text):
         if match.group(1):
             code = re.sub(r"[ -]+", "-", match.group(1).lower())
-            found.add(LicenceRef(code, match.group(2)))
+            port = (match.group(3) or "").lower() if match.group(2) < "4.0" else ""  # 4.0 has no ports
+            found.add(LicenceRef(code, match.group(2), port))
         else:
             found.add(LicenceRef("zero", "1.0"))
     for match in _LONG.finditer(text):
-        parts = [_LONG_CODES[p.lower()] for p in match.group(1).split("-") if p]
-        found.add(LicenceRef("-".join(["by", *parts]), match.group(2)))
+        elements = re.findall(r"Non-?Commercial|NoDerivatives|NoDerivs|Share-?Alike", match.group(1), re.IGNORECASE)
+        parts = [_LONG_CODES[p.lower().replace("-", "")] for p in elements]
+        port = (match.group(3) or "").lower() if match.group(2) < "4.0" else ""
+        found.add(LicenceRef("-".join(["by", *parts]), match.group(2), port))
     return found

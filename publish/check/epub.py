@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import io
 import posixpath
+import re
 import zipfile
+from urllib.parse import unquote
 
 from lxml import etree
 
@@ -69,7 +71,8 @@ def read_epub(data: bytes) -> Evidence:
     base = posixpath.dirname(opf_name)
 
     def path_of(href: str, relative_to: str = base) -> str:
-        return posixpath.normpath(posixpath.join(relative_to, href.split("#")[0]))
+        """A zip entry from a manifest or link href: relative, percent-encoded (OCF: IRI references)."""
+        return posixpath.normpath(posixpath.join(relative_to, unquote(href.split("#")[0])))
 
     def meta(path: str) -> list[tuple[str, str]]:
         found = xpath(opf, f"//opf:metadata/{path}", namespaces=NS)
@@ -115,8 +118,13 @@ def read_epub(data: bytes) -> Evidence:
         for link in root.iter("link"):
             if "stylesheet" in (link.get("rel") or "").lower().split() and link.get("href"):
                 with contextlib.suppress(KeyError):
-                    sheet = archive.read(path_of(link.get("href", ""), posixpath.dirname(name)))
-                    sheets.append(sheet.decode("utf-8", "replace"))
+                    sheet_name = path_of(link.get("href", ""), posixpath.dirname(name))
+                    sheet = archive.read(sheet_name).decode("utf-8", "replace")
+                    for imported in re.findall(r"""@import\s+(?:url\()?\s*["']?([^"')\s;]+)""", sheet):
+                        with contextlib.suppress(KeyError):
+                            inner = archive.read(path_of(imported, posixpath.dirname(sheet_name)))
+                            sheets.append(inner.decode("utf-8", "replace"))
+                    sheets.append(sheet)
         sheets += [s.text or "" for s in root.iter("style")]
         by_sheet = hidden_by_sheets(root, sheets)
         evidence.segments += [(s, f"{name}:{s.line}" if s.line else name) for s in segments(root, sheets)]
@@ -142,9 +150,9 @@ def _creators(opf: etree._Element, opf_name: str, evidence: Evidence) -> None:
     for creator in xpath(opf, "//opf:metadata/dc:creator", namespaces=NS):
         roles = [creator.get(f"{{{NS['opf']}}}role", "")]
         if creator.get("id"):
-            refines = xpath(
-                opf, f"//opf:metadata/opf:meta[@refines='#{creator.get('id')}'][@property='role']/text()", namespaces=NS
-            )
+            target = "#" + creator.get("id", "")
+            metas = xpath(opf, "//opf:metadata/opf:meta[@property='role']", namespaces=NS)
+            refines = [m.text or "" for m in metas if m.get("refines") == target]
             roles += [str(r).strip() for r in refines]
         roles = [r for r in roles if r]
         if roles and "aut" not in roles:

@@ -23,8 +23,9 @@ _LINE_END_HYPHEN = re.compile(r"[-\u2010\u00ad\ufffe]\s*\n\s*")
 
 
 def loose(text: str) -> str:
-    """Letters and digits only, case-folded: what two spellings of one text share."""
+    """Letters and digits only, case-folded: what two spellings of one text share ("Copyright ©" is "©")."""
     text = unicodedata.normalize("NFKC", text)
+    text = re.sub(r"\bcopyright\b\s*(?=©|\(c\))", "", text, flags=re.IGNORECASE)
     return _LOOSE_DROP.sub("", text).casefold()
 
 
@@ -42,6 +43,8 @@ def decode(data: bytes) -> str:
     charset = re.search(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9._-]+)""", data[:2048], re.IGNORECASE)
     found = declared or charset
     encoding = found.group(1).decode("ascii") if found else "utf-8"
+    if encoding.lower().replace("-", "").startswith("utf16"):
+        encoding = "utf-8"  # bytes that say UTF-16 in ASCII are not UTF-16 (the BOM case is decoded before)
     data = _DECLARATION.sub(lambda m: b"\n" * m.group(0).count(b"\n"), data, count=1)
     try:
         return data.decode(encoding)
@@ -134,13 +137,19 @@ class Evidence:
 # -- what an HTML or XHTML tree shows ------------------------------------------
 
 _BYLINE_CLASSES = {"byline", "author", "authors", "p-author", "dc-creator", "creator", "contributor"}
-_BY = re.compile(r"^\s*by\s+(\S.{0,200})$", re.IGNORECASE | re.DOTALL)
+_BY = re.compile(
+    r"^\s*(?:by|written by|authors?\s*:|credits?\s*:|(?:photo(?:graph)?|image|illustration|picture)s?\s*(?:by|:))"
+    r"\s*(\S.{0,200})$",
+    re.IGNORECASE | re.DOTALL,
+)
 _CREDIT_BY = re.compile(r"[”\"’']\s*,?\s+by\s+([^.;()\n]{2,120})", re.IGNORECASE)
 
 
 def hidden_reason(el: etree._Element, by_sheet: dict[etree._Element, str]) -> str | None:
     node: etree._Element | None = el
     while node is not None:
+        if local(node) in ("noscript", "template", "script", "style", "head"):
+            return f"inside <{local(node)}>, which is not rendered"
         reason = own_reason(node) or by_sheet.get(node)
         if reason:
             return f"hidden by {reason}"
@@ -190,7 +199,10 @@ def read_tree(evidence: Evidence, root: etree._Element, by_sheet: dict[etree._El
             continue
         if marked:
             evidence.bylines.append(Value(text, f"<{tag}> byline", at(el)))
-        elif tag in ("p", "div", "span", "h2", "h3", "h4", "h5", "h6", "li", "dd", "td", "header", "footer", "small"):
+        elif tag in (
+            "p", "div", "span", "h2", "h3", "h4", "h5", "h6", "li", "dd", "td", "header", "footer", "small",
+            "figcaption", "cite", "time",
+        ):  # fmt: skip
             if _BY.match(text) and not any(local(c) in ("p", "div") for c in el):
                 evidence.bylines.append(Value(text, "“By …” line", at(el)))
             for match in _CREDIT_BY.finditer(text):

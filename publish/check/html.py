@@ -28,7 +28,12 @@ def read_html(data: bytes, base: str = "") -> Evidence:
     import lxml.html
 
     evidence = Evidence("HTML")
-    root = plain(lxml.html.document_fromstring(decode(data)))
+    # huge_tree: libxml2 otherwise drops everything nested deeper than 256 elements, silently; deeper than
+    # it reads even so, the file is refused rather than read in part
+    parser = lxml.html.HTMLParser(huge_tree=True)
+    root = plain(lxml.html.document_fromstring(decode(data), parser=parser))
+    if any("depth" in str(entry.message).lower() for entry in parser.error_log):
+        raise ValueError("its elements are nested deeper than an HTML parser reads")
     sheets = [s.text or "" for s in root.iter("style")]
     by_sheet = hidden_by_sheets(root, sheets)
     evidence.segments = [(s, str(s.line or "")) for s in segments(root, sheets)]

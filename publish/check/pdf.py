@@ -22,7 +22,7 @@ NS = {
     "xmpRights": "http://ns.adobe.com/xap/1.0/rights/",
     "cc": "http://creativecommons.org/ns#",
 }
-_BY_LINE = re.compile(r"^\s*by\s+\S", re.IGNORECASE)
+_BY_LINE = re.compile(r"^\s*(?:by|written by|authors?\s*:)\s*\S", re.IGNORECASE)
 _CREDIT_BY = re.compile(r"[”\"’']\s*,?\s+by\s+([^.;()\n]{2,120})", re.IGNORECASE)
 
 
@@ -54,6 +54,18 @@ def _xmp_values(xmp: etree._Element, path: str) -> list[str]:
     return out
 
 
+def _restricts(reader: Any) -> bool:
+    """Whether an encrypted PDF that opens without a password still forbids printing, copying or changing.
+    Encryption that permits everything restricts no one."""
+    try:
+        permissions = int(reader.trailer["/Encrypt"].get_object().get("/P", -1))
+    except (KeyError, TypeError, ValueError):
+        return True
+    # bits 3 print, 4 modify, 5 copy, 6 annotate, 9 fill, 10 extract for accessibility, 11 assemble, 12 print well
+    needed = sum(1 << (bit - 1) for bit in (3, 4, 5, 6, 9, 10, 11, 12))
+    return permissions & needed != needed
+
+
 def read_pdf(data: bytes) -> Evidence:
     import pypdf
     from pypdf.errors import DependencyError, PdfReadError
@@ -63,10 +75,19 @@ def read_pdf(data: bytes) -> Evidence:
         try:
             reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
             if reader.is_encrypted:
-                evidence.findings.append(
-                    Finding("technical-restriction", "the PDF is encrypted: passwords or permission flags restrict it")
-                )
-                if not reader.decrypt(""):
+                opened = reader.decrypt("")
+                restricted = not opened or _restricts(reader)
+                if restricted:
+                    evidence.findings.append(
+                        Finding(
+                            "technical-restriction",
+                            "the PDF is encrypted: "
+                            + (
+                                "a password is needed to open it" if not opened else "its permission flags restrict use"
+                            ),
+                        )
+                    )
+                if not opened:
                     evidence.opaque = True
                     return evidence
             pages = [page.extract_text() or "" for page in reader.pages]
@@ -92,7 +113,9 @@ def read_pdf(data: bytes) -> Evidence:
     for number, text in enumerate(pages, 1):
         evidence.segments.append((Segment(BLOCK, None), f"page {number}"))
         for line in text.splitlines():
-            evidence.segments.append((Segment(line + "\n", None), f"page {number}"))
+            # a short line without end punctuation is a heading or a label ("Endorsement"): a block of its own
+            label = 0 < len(line.strip()) <= 40 and not re.search(r"[.,;:!?\-\u2010\u00ad]\s*$", line)
+            evidence.segments.append((Segment(line + ("\n" + BLOCK if label else "\n"), None), f"page {number}"))
             if _BY_LINE.match(line) or (number == 1 and 2 < len(line.strip()) < 60):
                 evidence.bylines.append(
                     Value(line.strip(), "line on page 1" if number == 1 else "“By …” line", f"page {number}")

@@ -42,6 +42,12 @@ _WORKS = {
     "Article", "NewsArticle", "BlogPosting", "ScholarlyArticle", "TechArticle", "OpinionNewsArticle", "Report",
     "CreativeWork", "Book", "Chapter", "Thesis", "Blog", "Essay",
 }  # fmt: skip
+_MEDIA = {"ImageObject", "MediaObject", "VideoObject", "AudioObject", "Photograph", "SoftwareApplication"}
+_PART_FIELDS = (
+    ("schema", "image"), ("schema", "thumbnail"), ("schema", "logo"), ("schema", "associatedMedia"),
+    ("schema", "video"), ("schema", "audio"), ("schema", "license"), ("schema", "publisher"),
+    ("schema", "isBasedOn"), ("schema", "citation"), ("schema", "usageInfo"), ("schema", "isPartOf"),
+)  # fmt: skip
 _WORK_FIELDS = (("schema", "author"), ("schema", "license"), ("schema", "creditText"), ("schema", "copyrightNotice"))
 
 
@@ -124,12 +130,16 @@ def _read_rdf(evidence: Evidence, root: etree._Element, data: bytes, base: str) 
         where = str(script.sourceline or "")
         try:
             parsed = json.loads(script.text or "")
-        except json.JSONDecodeError as exc:
-            evidence.findings.append(Finding("meta-invalid", f"a JSON-LD block is not valid JSON: {exc.msg}", where))
+        except RecursionError:
+            evidence.findings.append(Finding("meta-invalid", "a JSON-LD block is nested too deeply to read", where))
             continue
-        parsed = _offline_contexts(parsed, evidence.findings, where)
+        except (json.JSONDecodeError, ValueError) as exc:
+            why = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+            evidence.findings.append(Finding("meta-invalid", f"a JSON-LD block is not valid JSON: {why}", where))
+            continue
         graph = rdflib.Graph()
         try:
+            parsed = _offline_contexts(parsed, evidence.findings, where)
             graph.parse(data=json.dumps(parsed), format="json-ld", base=base)
         except Exception as exc:
             evidence.findings.append(
@@ -188,17 +198,23 @@ def _harvest(evidence: Evidence, graph: Any, syntax: str, where: str, root: etre
             target.append(Value(value, f"{syntax} {key[0]}:{key[1]}", line))
 
     people = {o for key in (("schema", "author"), ("schema", "creator")) for _, o in by.get(key, [])}
+    # Other material the page describes (an image's licence and photographer, a licence's own name):
+    # not the work's attribution.
+    parts = {o for key in _PART_FIELDS for _, o in by.get(key, [])} | {s for s, t in types.items() if t & _MEDIA}
     for key in (("xhv", "license"), ("cc", "license"), ("dct", "license"), ("schema", "license")):
-        for _, o in by.get(key, []):
-            add(evidence.licences, key, text(o))
+        for subject, o in by.get(key, []):
+            if subject not in parts:
+                add(evidence.licences, key, text(o))
     works = {s for key in _WORK_FIELDS for s, _ in by.get(key, [])} | {s for s, t in types.items() if t & _WORKS}
     for key in (("dct", "title"), ("dc", "title"), ("schema", "headline"), ("schema", "name")):
         for s, o in by.get(key, []):
-            if key[0] == "schema" and (s not in works or s in people or types[s] & _PEOPLE):
+            if key[0] == "schema" and (s not in works or s in people or s in parts or types[s] & _PEOPLE):
                 continue
             add(evidence.titles, key, squash(str(o)))
     for key in (("schema", "author"), ("schema", "creator"), ("dct", "creator"), ("dc", "creator")):
-        for _, o in by.get(key, []):
+        for subject, o in by.get(key, []):
+            if subject in parts:
+                continue
             for name in names(o):
                 add(evidence.authors, key, name)
             if isinstance(o, rdflib.URIRef) and not names(o):

@@ -21,7 +21,6 @@ _CJK = re.compile(
 _WORD = re.compile(r"[^\W\d_]+|\d+")
 _LINE_END_HYPHEN = re.compile(r"[-\u2010\u00ad\ufffe]\s*\n\s*")
 _HYPHENS = re.compile(r"[-\u2010\u2011\u00ad\ufffe]")
-_PDF_FURNITURE = 12  # running heads and page numbers the PDF's text puts between lines
 
 
 def shown_on_screen(segment: Segment) -> bool:
@@ -48,15 +47,36 @@ def words(text: str) -> list[str]:
     return found
 
 
+def _furniture(e: Evidence) -> set[str]:
+    """A PDF's running heads and feet: among the first and last two lines of each page, those that
+    recur on most pages once their numbers are set aside ("US and North Korean Summitry 3", a
+    browser's date and "1/4"), and bare page numbers."""
+    by_page: dict[str, list[str]] = {}
+    for segment, where in e.segments:
+        line = segment.text.strip(f" \n{BLOCK}")
+        if line:
+            by_page.setdefault(where, []).append(re.sub(r"\d+", "#", line))
+    pages: dict[str, set[str]] = {}
+    for where, lines in by_page.items():
+        for key in {*lines[:2], *lines[-2:]}:
+            if len(key) <= 150:
+                pages.setdefault(key, set()).add(where)
+    enough = max(2, (len(by_page) - 1) / 2)  # on most pages: a repeated text's lines recur too, but not that often
+    return {key for key, seen in pages.items() if len(seen) >= enough or re.fullmatch(r"[#\W]*", key)}
+
+
 def _located(e: Evidence) -> tuple[list[str], list[str]]:
-    """The visible text's words, and where each one is."""
+    """The visible text's words, and where each one is; in a PDF, without its running heads and feet."""
     tokens: list[str] = []
     places: list[str] = []
     pending = ""
     pending_where = ""
+    furniture = _furniture(e) if e.kind == "PDF" else set()
     for segment, where in e.segments:
         if not shown_on_screen(segment) or segment.math:
             continue
+        if furniture and re.sub(r"\d+", "#", segment.text.strip(f" \n{BLOCK}")) in furniture:
+            continue  # (a heading that repeats a running head's words mid-page goes too: a known blind spot)
         pending += segment.text
         pending_where = pending_where or where
         if segment.text.endswith(("\n", BLOCK)) and not re.search(r"[-\u2010\u00ad\ufffe]\s*$", pending):
@@ -69,13 +89,24 @@ def _located(e: Evidence) -> tuple[list[str], list[str]]:
 
 
 def _phrase(tokens: list[str] | tuple[str, ...], start: int, end: int) -> str:
+    """The words from ``start`` to ``end`` with four either side; a long run is cut in the middle."""
     lo, hi = max(0, start - 4), min(len(tokens), max(end, start + 1) + 4)
-    text = " ".join(tokens[lo:hi])
-    return f"“{'… ' if lo else ''}{text}{' …' if hi < len(tokens) else ''}”"
+    shown = list(tokens[lo:hi])
+    if len(shown) > 24:
+        shown = [*shown[:12], "…", *shown[-8:]]
+    return f"“{'… ' if lo else ''}{' '.join(shown)}{' …' if hi < len(tokens) else ''}”"
+
+
+def _run_of(run: list[str], notes: tuple[str, ...]) -> bool:
+    """Whether ``run`` is a passage of the notes (a PDF sets each note at the foot of its page)."""
+    if not run or not notes:
+        return False
+    text = f" {' '.join(notes)} "
+    return f" {' '.join(run)} " in text
 
 
 def _difference(
-    want: tuple[str, ...], have: list[str], places: list[str], tolerated: set[str] | None
+    want: tuple[str, ...], have: list[str], places: list[str], tolerated: tuple[set[str], tuple[str, ...]] | None
 ) -> tuple[str, str] | None:
     matcher = difflib.SequenceMatcher(None, want, have, autojunk=False)
     ops = matcher.get_opcodes()
@@ -88,12 +119,11 @@ def _difference(
             continue
         if tag == "insert" and (index < first or index > last):
             continue  # the file's own matter before and after the text
-        if (
-            tag == "insert"
-            and tolerated is not None
-            and (j2 - j1 <= _PDF_FURNITURE or all(t in tolerated or set(t) <= tolerated for t in have[j1:j2]))
-        ):
-            continue
+        if tag == "insert" and tolerated is not None:
+            run = [t for t in have[j1:j2] if not t.isdigit()]  # note numbers
+            math, notes = tolerated
+            if not run or _run_of(run, notes) or (math and all(set(t) <= math for t in run)):
+                continue
         where = places[min(j1, len(places) - 1)] if places else ""
         if tag == "insert":
             return f"the file adds {_phrase(have, j1, j2)} where the manuscript has {_phrase(want, i1, i1)}", where
@@ -114,9 +144,8 @@ def first_difference(
     have, places = _located(e)
     tolerated = None
     if e.kind == "PDF":
-        # a formula's letters may come out glued ("dt", "λv"): its characters count one by one
-        tolerated = {t for note in notes for t in note} | {t for t in have if t.isdigit()}
-        tolerated |= set(math) | {c for t in math for c in t}
+        # a formula's letters come out in the PDF's own order, and glued ("dt", "λv"): its characters count
+        tolerated = ({c for t in math for c in t}, tuple(t for note in notes for t in note))
     found = _difference(main, have, places, tolerated)
     if found is not None:
         return found

@@ -16,11 +16,12 @@ from publish.check.wording import adaptation_claims, endorsement_claims, sentenc
 
 _UNCHANGED = re.compile(r"\bunchanged\b|\bnot (?:been )?(?:modified|changed|altered|edited)\b", re.IGNORECASE)
 _CHANGES = re.compile(
-    r"\b(?:unchanged|modified|adapted|abridged|translated|edited|changes? (?:were|was|have been|has been) made|"
+    r"\b(?:unchanged|modified|adapted|abridged|translated|edited|shortened|condensed|excerpted|removed|omitted|"
+    r"changes? (?:were|was|have been|has been) made|"
     r"no changes|with changes|changes:)",
     re.IGNORECASE,
 )
-_ASSUMED = re.compile(r"assum", re.IGNORECASE)
+_ASSUMED = re.compile(r"assum(?!\w*\s+(?:no|any|all)\s+(?:liability|responsibility|risk))", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,60 @@ class Expected:
 def _quote(text: str, limit: int = 90) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     return f"“{text if len(text) <= limit else text[: limit - 1] + '…'}”"
+
+
+_HONORIFICS = {"dr", "prof", "professor", "mr", "mrs", "ms", "mx", "sir", "dame", "rev"}
+# A block of visible text that states the work's licence, rather than an image's or a passing mention.
+_OTHER_MATERIAL = re.compile(
+    r"\b(?:photo|photograph|image|picture|illustration|figure|video|audio|logo|icon|font|typeface|software|"
+    r"code|map|chart|cover art|drawing)s?\b",
+    re.IGNORECASE,
+)
+# What puts a name in a credit: "by", "© 2022", "Author:", "Written by", and the same in a few languages.
+_CUE = (
+    r"(?:\b(?:by|von|por|par|di|door|de|copyright)\b|©|\(c\)|\bauthors?\s*:|\bcredits?\s*:|"
+    r"\bphoto(?:graph)?s?\s*:|作者\s*[:：]?|著者\s*[:：]?)"
+    r"\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?\s*,?\s*)?(?:the\s+)?(?:(?:dr|prof|mr|mrs|ms)\.?\s+)?"
+)
+
+
+def _credited_in(name: str, text: str) -> bool:
+    """Whether ``text`` credits every person in ``name`` after a cue ("by Jane Roe", "© 2022 Jane Roe")."""
+    wanted = person_names(name)
+    for person in wanted:
+        # the person, or a later one in the list that follows the cue ("By Jane Roe and John Smith")
+        pattern = _CUE + r"(?:[^.;:]{0,80}?[\s,&])?" + r"[\W_]+".join(re.escape(w) for w in person.split())
+        pattern += r"(?![^\W_])"
+        if not re.search(pattern, text.casefold()):
+            return False
+    return bool(wanted)
+
+
+def words_of(text: str) -> str:
+    """Letters and digits as space-separated, case-folded words, for matching names whole."""
+    return " ".join(re.findall(r"[^\W_]+", text.casefold()))
+
+
+def person_names(text: str) -> list[str]:
+    """The names a free-text author field holds: "Jane Roe, John Smith", "Roe, Jane", "Dr. Jane Roe"."""
+    parts = [p for p in re.split(r"\s*(?:;|&|\band\b)\s*", text) if p.strip()]
+    names = []
+    for part in parts:
+        pieces = [p.strip() for p in part.split(",") if p.strip()]
+        if len(pieces) == 2 and all(len(p.split()) == 1 for p in pieces):
+            pieces = [f"{pieces[1]} {pieces[0]}"]  # "Roe, Jane"
+        for piece in pieces:
+            kept = [w for w in words_of(piece).split() if w not in _HONORIFICS]
+            if kept:
+                names.append(" ".join(kept))
+    return names
+
+
+def names_in(name: str, text: str) -> bool:
+    """Whether every name in the field ``name`` appears whole in ``text`` ("Jane Roe" is not in "Jane Roebuck")."""
+    haystack = f" {words_of(text)} "
+    wanted = person_names(name)
+    return bool(wanted) and all(f" {n} " in haystack for n in wanted)
 
 
 def _licence_refs(values: list[Value]) -> list[tuple[LicenceRef, Value]]:
@@ -72,12 +127,22 @@ def verify(e: Evidence, expected: Expected | None = None) -> list[Finding]:
     machine = _licence_refs(e.licences)
     statements = e.rights + e.credits + e.notices
     stated = _licence_refs(statements)
-    visible_links = [(licence_of(link.href), link) for link in e.links if not link.hidden and licence_of(link.href)]
+    visible_links = [(ref, link) for link in e.links if not link.hidden and (ref := licence_of(link.href))]
+    licence_links = [(ref, link) for ref, link in visible_links if "license" in link.rel]
     hidden_links = [link for link in e.links if link.hidden and licence_of(link.href)]
     named_in_text = licences_named(e.visible_text)
-    everywhere = {ref for ref, _ in machine + stated} | {ref for ref, _ in visible_links if ref}
+    # Visible statements of the work's licence: a block that says "licensed" and names one or two licences,
+    # not an image credit and not prose that explains the licences.
+    blocks = [
+        (refs, block)
+        for block in sentences(e.visible_text, blocks=True)
+        if re.search(r"licen[cs]", block, re.IGNORECASE)
+        and 0 < len(refs := licences_named(block)) <= 2
+        and not _OTHER_MATERIAL.search(block)
+    ]
+    everywhere = {ref for ref, _ in machine + stated + licence_links} | {r for refs, _ in blocks for r in refs}
     if not everywhere:
-        everywhere = set(named_in_text)
+        everywhere = {ref for ref, _ in visible_links} | set(named_in_text)
     if not machine:
         add("meta-licence", "no machine-readable licence (a licence link, JSON-LD license, XMP cc:license or OPF link)")
     if not everywhere:
@@ -87,18 +152,21 @@ def verify(e: Evidence, expected: Expected | None = None) -> list[Finding]:
         places: dict[LicenceRef, list[str]] = {}
         for ref, v in machine + stated:
             places.setdefault(ref, []).append(f"{v.field}" + (f" at {v.where}" if v.where else ""))
-        for shown_ref, link in visible_links:
-            if shown_ref:
-                places.setdefault(shown_ref, []).append(f"the visible link at {link.where}")
+        for ref, link in licence_links:
+            places.setdefault(ref, []).append(f"the visible link at {link.where}")
+        for refs, block in blocks:
+            for ref in refs:
+                places.setdefault(ref, []).append(f"the visible text {_quote(block, 60)}")
         listing = "; ".join(
             f"{ref.short_name} in " + ", ".join(list(dict.fromkeys(where))[:3]) for ref, where in sorted(places.items())
         )
         add("licence-conflict", f"the file names different licences: {listing}")
     licence = sorted(everywhere)[0] if len(everywhere) == 1 else None
+    public_domain = bool(everywhere) and all(ref.public_domain for ref in everywhere)
     seen = {r for r, _ in visible_links} | named_in_text
     for ref in sorted(everywhere):
-        if len(everywhere) > 1 and seen & everywhere:
-            break  # the conflict says it all: one licence is shown, another is only claimed
+        if public_domain or (len(everywhere) > 1 and seen & everywhere):
+            break  # CC0 asks for nothing; in a conflict, one licence is shown and another only claimed
         if ref not in seen:
             add(
                 "licence-not-shown",
@@ -114,26 +182,45 @@ def verify(e: Evidence, expected: Expected | None = None) -> list[Finding]:
     names = list(dict.fromkeys(v.text for v in e.authors + e.attribution_names))
     if not e.authors and not e.author_uris:
         add("meta-author", "no machine-readable author")
-    bylines = e.bylines
-    if not names and not bylines:
+    # Where readers see who made it: bylines and credit lines, and short blocks that credit someone
+    # ("© 2022 Jane Roe", "Written by …", a name alone under the title) — not a name in the body's prose.
+    blocks_seen = sentences(e.visible_text, blocks=True)
+
+    def credited(name: str) -> bool:
+        if any(names_in(name, b.text) for b in e.bylines) or any(_credited_in(name, b) for b in blocks_seen):
+            return True
+        if e.bylines:
+            return False
+        # no byline: a name on a line of its own, or nearly ("March 3, 2024 · 2 min · Jane Roe"), not a sentence
+        size = len(words_of(name).split())
+        return any(
+            len(words_of(b).split()) <= size + 6 and not b.rstrip().endswith(".") and names_in(name, b)
+            for b in blocks_seen
+        )
+
+    credit_cue = re.search(
+        r"(?:©|\(c\)|\bcopyright\b|\bby\b|\bauthors?\s*:)\s*(?:\d{4}\s*)?[A-Z][\w'’.-]*\s+[A-Z]", e.visible_text
+    )
+    if not names and not e.bylines and not credit_cue and not public_domain:
         add("creator-not-shown", "no creator is named: no byline, and no author in the metadata")
     first_of = {v.text: v for v in reversed(e.authors + e.attribution_names)}
     for value in (first_of[name] for name in names):
         where = value.where
-        if any(loose(value.text) in loose(b.text) for b in bylines):
+        if public_domain or credited(value.text):
             continue
-        if bylines:
-            byline = bylines[0]
+        if e.bylines:
+            byline = e.bylines[0]
             add(
                 "creator-mismatch",
                 f"{value.field} names {_quote(value.text)}, but the byline reads {_quote(byline.text)}"
                 + (f" ({byline.where})" if byline.where else ""),
                 where,
             )
-        elif shown(value.text):
+        elif names_in(value.text, e.visible_text):
             add(
                 "creator-not-shown",
-                f"{value.field} names {_quote(value.text)}, but no byline credits them (“By …” or “Title” by …)",
+                f"{value.field} names {_quote(value.text)}, but the text names them only in passing, "
+                "in no byline or credit",
                 where,
             )
         else:
@@ -200,18 +287,25 @@ def verify(e: Evidence, expected: Expected | None = None) -> list[Finding]:
     # -- claims: §2(a)(6), ND §2(a)(1)(B), §3(a)(1)(B) ------------------------
     people = [v.text for v in e.authors + e.attribution_names]
     machine_statements = [(v.text, f"{v.field}", v.where) for v in statements]
-    texts = [(s, "", e.where_is(s)) for s in sentences(e.visible_text)] + machine_statements
-    for claim, field, where in endorsement_claims(texts, people)[:3]:
+    texts = [(s, "", "") for s in sentences(e.visible_text)] + machine_statements
+
+    def located(claims: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+        """Claims that are not the manuscript's own words, with where each visible one is."""
+        if expected is not None:
+            claims = [c for c in claims if not _in_manuscript(c[0], expected)]
+        return [(text, field, where or (e.where_is(text) if not field else "")) for text, field, where in claims[:3]]
+
+    for claim, field, where in located(endorsement_claims(texts, people)):
         add(
             "endorsement-claimed",
             f"{'in ' + field + ': ' if field else ''}{_quote(claim)} claims an endorsement",
             where,
         )
-    adaptations = adaptation_claims(texts)
+    adaptations = located(adaptation_claims(texts))
     nd = [ref for ref in sorted(everywhere) if not ref.derivatives]
     if expected is not None and expected.licence is not None and not expected.licence.derivatives:
         nd = nd or [expected.licence]
-    for claim, field, where in adaptations[:3] if nd else []:
+    for claim, field, where in adaptations if nd else []:
         add(
             "adapted-under-nd",
             f"{'in ' + field + ': ' if field else ''}{_quote(claim)} says the material was adapted, "
@@ -267,6 +361,17 @@ def verify(e: Evidence, expected: Expected | None = None) -> list[Finding]:
     return findings
 
 
+def _in_manuscript(sentence: str, x: Expected) -> bool:
+    """Whether a sentence is the manuscript's own (an original's note that it was adapted is no claim of ours)."""
+    from publish.check.text import words
+
+    wanted = words(sentence)
+    if len(wanted) < 3:
+        return False
+    text = " " + " ".join(x.main_words) + " "
+    return f" {' '.join(wanted)} " in text
+
+
 def _against(
     e: Evidence, x: Expected, licence: LicenceRef | None, shown: object, unchanged: bool, nd: bool
 ) -> list[Finding]:
@@ -287,9 +392,9 @@ def _against(
     elif not shown(x.title):
         add(f"the manuscript's title {_quote(x.title)} is not shown")
     for name in x.authors:
-        if e.authors and not any(loose(name) in loose(v.text) for v in e.authors):
+        if e.authors and not any(names_in(name, v.text) for v in e.authors):
             add(f"the author {name} is missing from the metadata")
-        if not any(loose(name) in loose(b.text) for b in e.bylines):
+        if not any(names_in(name, b.text) for b in e.bylines):
             add(f"the author {name} is not in the byline")
     if x.licence is not None and licence is not None and licence != x.licence:
         add(

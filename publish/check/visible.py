@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
@@ -49,68 +50,163 @@ def plain(root: etree._Element) -> etree._Element:
     return root
 
 
-def _declarations(text: str) -> dict[str, str]:
+_PROPERTIES = {
+    "display", "visibility", "opacity", "font-size", "width", "height", "max-width", "max-height", "overflow",
+    "overflow-x", "overflow-y", "clip", "clip-path", "position", "left", "top", "right", "text-indent",
+    "transform", "content-visibility", "color",
+}  # fmt: skip
+_VIEWPORT = 1280  # a desktop screen, in CSS pixels: the width at which media queries are read
+
+
+@dataclass(frozen=True)
+class _Declaration:
+    value: str
+    important: bool
+    order: int
+    source: str  # the rule, for the message
+
+
+def _declarations(text: str) -> dict[str, tuple[str, bool]]:
+    """The hiding-relevant declarations of a block: property -> (value, !important)."""
     import tinycss2
 
     found = {}
     for item in tinycss2.parse_blocks_contents(text, skip_whitespace=True, skip_comments=True):
-        if item.type == "declaration":
-            found[item.lower_name] = tinycss2.serialize(item.value).strip().lower().removesuffix("!important").strip()
+        if item.type == "declaration" and item.lower_name in _PROPERTIES:
+            value = tinycss2.serialize(item.value).strip().lower()
+            found[item.lower_name] = (value, bool(item.important))
     return found
 
 
+def _length(value: str) -> float | None:
+    """A CSS length in pixels (em and rem at 16 px); None if it is not one."""
+    found = re.fullmatch(r"(-?\d*\.?\d+)(px|em|rem|pt|%)?", value.strip())
+    if not found:
+        return None
+    number = float(found[1])
+    return number * {"em": 16, "rem": 16, "pt": 4 / 3}.get(found[2] or "px", 1)
+
+
 def _hides(style: dict[str, str]) -> str | None:
-    if style.get("display") == "none":
+    """Why a computed style hides its element's text from a sighted reader, or None."""
+    get = style.get
+    if get("display") == "none":
         return "display: none"
-    if style.get("visibility") in ("hidden", "collapse"):
-        return f"visibility: {style['visibility']}"
-    if _ZERO.match(style.get("opacity", "1")):
-        return "opacity: 0"
-    if _ZERO.match(style.get("font-size", "1")):
-        return "font-size: 0"
-    overflow = style.get("overflow", "") + style.get("overflow-x", "") + style.get("overflow-y", "")
+    if get("visibility") in ("hidden", "collapse"):
+        return f"visibility: {get('visibility')}"
+    if get("content-visibility") == "hidden":
+        return "content-visibility: hidden"
+    opacity = get("opacity", "1")
+    if _ZERO.match(opacity) or (
+        (n := _length(opacity.rstrip("%"))) is not None and n <= (1 if "%" in opacity else 0.01)
+    ):
+        return f"opacity: {opacity}"
+    size = _length(get("font-size", "16px"))
+    if size is not None and size < 1:
+        return f"font-size: {get('font-size')}"
+    if get("color") == "transparent":
+        return "color: transparent"
+    overflow = get("overflow", "") + get("overflow-x", "") + get("overflow-y", "")
+    clipped = "hidden" in overflow or "clip" in overflow
     for box in ("width", "height", "max-width", "max-height"):
-        if _ZERO.match(style.get(box, "1")) and ("hidden" in overflow or "clip" in overflow):
-            return f"{box}: 0 with overflow hidden"
+        length = _length(get(box, "1px"))
+        if length is not None and length <= 1 and clipped:
+            return f"{box}: {get(box)} with overflow hidden"
+    if re.match(r"rect\(\s*(0|1px)[\s,]+(0|1px)[\s,]+(0|1px)[\s,]+(0|1px)", get("clip", "")):
+        return f"clip: {get('clip')}"
+    if re.match(r"inset\(\s*50%|circle\(\s*0", get("clip-path", "")):
+        return f"clip-path: {get('clip-path')}"
+    if get("position") in ("absolute", "fixed"):
+        for side in ("left", "top", "right"):
+            length = _length(get(side, "0"))
+            if length is not None and length <= -500:
+                return f"position: {get('position')} at {side}: {get(side)}, off the screen"
+    indent = _length(get("text-indent", "0"))
+    if indent is not None and indent <= -500:
+        return f"text-indent: {get('text-indent')}, off the screen"
+    if re.search(r"scale[xy]?\(\s*0(?:\.0+)?\s*[,)]", get("transform", "")):
+        return f"transform: {get('transform')}"
     return None
 
 
-def _sheet_rules(css: str) -> Iterable[tuple[str, dict[str, str]]]:
+def _media_applies(query: str) -> bool:
+    """Whether a media query list holds for a desktop screen, _VIEWPORT pixels wide."""
+    for part in query.lower().split(","):
+        part = part.strip()
+        negated = part.startswith("not ")
+        words = re.sub(r"^(?:only|not)\s+", "", part)
+        kind = re.match(r"^([a-z-]+)(?:\s+and\b|$)", words)
+        ok = kind is None or kind[1] in ("all", "screen")
+        for feature, value in re.findall(r"\(\s*((?:min|max)-width)\s*:\s*([^)]+)\)", words):
+            length = _length(value)
+            if length is not None:
+                ok = ok and (length <= _VIEWPORT if feature == "min-width" else length >= _VIEWPORT)
+        if re.search(r"\((?!\s*(?:min|max)-width)", words):
+            ok = ok and "prefers-color-scheme: dark" not in words and "print" not in words
+        if ok != negated:
+            return True
+    return False
+
+
+def _sheet_rules(css: str) -> Iterable[tuple[str, dict[str, tuple[str, bool]]]]:
+    """(selector, declarations) of every rule that applies on a desktop screen, in source order."""
     import tinycss2
 
-    def walk(rules: list[object]) -> Iterable[tuple[str, dict[str, str]]]:
+    def walk(rules: list[Any]) -> Iterable[tuple[str, dict[str, tuple[str, bool]]]]:
         for rule in rules:
             kind = getattr(rule, "type", "")
             if kind == "qualified-rule":
-                yield tinycss2.serialize(rule.prelude), _declarations(tinycss2.serialize(rule.content))  # type: ignore[attr-defined]
-            elif kind == "at-rule" and rule.lower_at_keyword == "media" and rule.content:  # type: ignore[attr-defined]
-                query = tinycss2.serialize(rule.prelude).strip().lower()  # type: ignore[attr-defined]
-                if query in ("all", "screen"):
-                    yield from walk(tinycss2.parse_rule_list(rule.content, skip_whitespace=True, skip_comments=True))  # type: ignore[attr-defined]
+                yield tinycss2.serialize(rule.prelude), _declarations(tinycss2.serialize(rule.content))
+            elif kind == "at-rule" and rule.content is not None:
+                keyword = rule.lower_at_keyword
+                query = tinycss2.serialize(rule.prelude).strip()
+                if keyword in ("supports", "layer", "document", "scope") or (
+                    keyword == "media" and _media_applies(query)
+                ):
+                    yield from walk(tinycss2.parse_rule_list(rule.content, skip_whitespace=True, skip_comments=True))
 
     yield from walk(tinycss2.parse_stylesheet(css, skip_whitespace=True, skip_comments=True))
 
 
 def hidden_by_sheets(root: etree._Element, sheets: Iterable[str]) -> dict[etree._Element, str]:
-    """Elements the style sheets hide, with the rule that hides each."""
-    hidden: dict[etree._Element, str] = {}
-    rules = [(selector, reason) for css in sheets for selector, style in _sheet_rules(css) if (reason := _hides(style))]
-    if not rules:
-        return hidden
-    import cssselect2
+    """Elements whose own style, from the style sheets and the style attribute, hides them, and why.
 
-    wrapper = cssselect2.ElementWrapper.from_html_root(root)
-    for selector, reason in rules:
-        try:
-            matched = list(wrapper.query_all(selector))
-        except Exception:
-            continue
-        for element in matched:
-            el = element.etree_element
-            own = _declarations(el.get("style") or "")
-            if "display" in own and own["display"] != "none" and reason == "display: none":
-                continue  # the element's own style shows it again
-            hidden.setdefault(el, f"{reason} in the style sheet rule “{selector.strip()}”")
+    A small cascade: later rules win, !important beats the rest, the style attribute comes last;
+    specificity is not weighed."""
+    cascade: dict[etree._Element, dict[str, _Declaration]] = {}
+    order = 0
+
+    def apply(el: etree._Element, declarations: dict[str, tuple[str, bool]], source: str) -> None:
+        nonlocal order
+        mine = cascade.setdefault(el, {})
+        for name, (value, important) in declarations.items():
+            order += 1
+            old = mine.get(name)
+            if old is None or important or not old.important:
+                mine[name] = _Declaration(value, important, order, source)
+
+    rules = [(selector, found) for css in sheets for selector, found in _sheet_rules(css) if found]
+    if rules:
+        import cssselect2
+
+        wrapper = cssselect2.ElementWrapper.from_html_root(root)
+        for selector, declarations in rules:
+            try:
+                matched = [w.etree_element for w in wrapper.query_all(selector)]
+            except Exception:  # a selector cssselect2 cannot read hides nothing we can prove
+                continue
+            for el in matched:
+                apply(el, declarations, f"the style sheet rule “{selector.strip()}”")
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.get("style"):
+            apply(el, _declarations(el.get("style") or ""), "its style attribute")
+    hidden: dict[etree._Element, str] = {}
+    for el, declared in cascade.items():
+        reason = _hides({name: d.value for name, d in declared.items()})
+        if reason:
+            property_name = reason.split(":")[0]
+            source = declared[property_name].source if property_name in declared else "its style"
+            hidden[el] = f"{reason} in {source}"
     return hidden
 
 
@@ -119,8 +215,7 @@ def own_reason(el: etree._Element) -> str | None:
         return "the hidden attribute"
     if (el.get("aria-hidden") or "").strip().lower() == "true":
         return 'aria-hidden="true"'
-    reason = _hides(_declarations(el.get("style") or ""))
-    return f"{reason} in its style attribute" if reason else None
+    return None
 
 
 def _line(el: etree._Element) -> int | None:
