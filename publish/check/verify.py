@@ -199,7 +199,9 @@ def verify(e: Evidence, expected: Expected | None = None) -> list[Finding]:
         )
 
     credit_cue = re.search(
-        r"(?:©|\(c\)|\bcopyright\b|\bby\b|\bauthors?\s*:)\s*(?:\d{4}\s*)?[A-Z][\w'’.-]*\s+[A-Z]", e.visible_text
+        r"(?:©|\(c\)|\bcopyright\b|\bby\b|\bauthors?\s*:)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?\s*,?\s*)?"
+        r"[A-Z][\w'’.-]*\s+[A-Z]",
+        e.visible_text,
     )
     if not names and not e.bylines and not credit_cue and not public_domain:
         add("creator-not-shown", "no creator is named: no byline, and no author in the metadata")
