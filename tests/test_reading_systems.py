@@ -7,12 +7,16 @@ readers need: OpenType fonts, and CSS without custom properties.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
+import pytest
 from lxml import etree
-from readers import NS, Epub
+from readers import NS, Epub, squash
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 # DPUB-ARIA roles of the epub:type values the editions use (EPUB Type to ARIA Role Authoring Guide).
@@ -74,3 +78,42 @@ def test_css_without_custom_properties_and_fonts_as_opentype(editions: dict[str,
     assert 'media-type="font/otf"' in opf
     assert "font/woff" not in opf
     assert path.stat().st_size < 200_000
+
+
+def _calibre(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    if shutil.which("ebook-convert") is None:
+        pytest.fail("Calibre is not installed (Debian: calibre); .ci/run installs it")
+    env = {
+        **os.environ,
+        "QTWEBENGINE_CHROMIUM_FLAGS": "--no-sandbox",
+        "CALIBRE_CONFIG_DIRECTORY": str(args[-1]) + ".cfg",
+    }
+    return subprocess.run(
+        [str(a) for a in args[:-1]], capture_output=True, text=True, check=False, env=env, timeout=300
+    )
+
+
+@pytest.mark.parametrize("fixture", ["editions", "rich_editions"])
+def test_calibre_reads_and_converts_the_epub(fixture: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """Calibre, a reading system many people use, and its Kindle format (AZW3): no CSS it cannot read,
+    the fonts kept, the metadata, the notice and the licence link."""
+    epub: Path = request.getfixturevalue(fixture)["epub"]
+    azw3 = tmp_path / "book.azw3"
+    done = _calibre("ebook-convert", epub, azw3, tmp_path / "convert")
+    assert done.returncode == 0, done.stderr[-2000:]
+    log = (done.stdout + done.stderr).splitlines()
+    assert [line for line in log if "CSSStyleDeclaration" in line or "CSS error" in line.lower()] == []
+    meta = _calibre("ebook-meta", azw3, tmp_path / "meta").stdout
+    book = Epub.open(epub)
+    title = book.metadata("dc:title/text()")[0]
+    assert re.search(rf"^Title\s*: {re.escape(title)}$", meta, re.M), meta
+    assert re.search(r"^Author\(s\)\s*: \S", meta, re.M), meta
+    assert re.search(r"^Languages\s*: eng$", meta, re.M), meta
+    exploded = tmp_path / "exploded"
+    _calibre("calibre-debug", "--explode-book", azw3, exploded, tmp_path / "explode")
+    fonts = [p for p in exploded.rglob("*") if p.suffix.lower() in (".ttf", ".otf")]
+    assert fonts, "the AZW3 kept no font"
+    text = " ".join(p.read_text(encoding="utf-8", errors="replace") for p in exploded.rglob("*.html"))
+    notice = book.metadata("dc:rights/text()")[0].split(". ")[0]
+    assert squash(notice) in squash(re.sub(r"<[^>]+>", " ", text))
+    assert re.search(r'href="https://creativecommons\.org/licenses/[a-z-]+/4\.0/"', text)
