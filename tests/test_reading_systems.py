@@ -117,3 +117,18 @@ def test_calibre_reads_and_converts_the_epub(fixture: str, request: pytest.Fixtu
     notice = book.metadata("dc:rights/text()")[0].split(". ")[0]
     assert squash(notice) in squash(re.sub(r"<[^>]+>", " ", text))
     assert re.search(r'href="https://creativecommons\.org/licenses/[a-z-]+/4\.0/"', text)
+
+
+def test_the_pdf_has_an_id_and_the_build_date(editions: dict[str, Path]) -> None:
+    """Calibre showed "Published 0101-01-01": the dates are the build's, the /ID names the document."""
+    import hashlib
+
+    import pikepdf
+
+    with pikepdf.open(editions["pdf"]) as pdf:
+        permanent, revision = (bytes(part) for part in pdf.trailer.ID)
+        assert permanent == hashlib.md5(b"urn:uuid:a6cea8ee-b5d4-582f-aca6-c1fec0aa2eb3").hexdigest().encode()
+        assert len(revision) == 32
+        assert str(pdf.docinfo["/CreationDate"]) == str(pdf.docinfo["/ModDate"]) == "D:20261127000000Z"
+        with pdf.open_metadata() as xmp:
+            assert xmp["xmp:CreateDate"] == xmp["xmp:ModifyDate"] == "2026-11-27T00:00:00Z"

@@ -9,12 +9,14 @@ most of a second to import, and a build without a PDF should not pay for it.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import pickle
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.etree.ElementTree import Element, SubElement, fromstring, register_namespace, tostring
@@ -152,7 +154,10 @@ def render(job: PrintJob) -> Path:
 
         pyphen.hdcache.update(pickle.loads(job.hyphenation))
     fetcher = _ConfinedFetcher(Fetcher.of(*job.roots))
-    options: dict[str, Any] = {"pdf_variant": "pdf/ua-1"}
+    # The trailer's /ID: the first part names the document (from its identifier, the same in every build
+    # and every revision), the second this file's bytes (pydyf hashes them).
+    permanent = hashlib.md5(job.identifier.encode(), usedforsecurity=False).hexdigest().encode()
+    options: dict[str, Any] = {"pdf_variant": "pdf/ua-1", "pdf_identifier": permanent}
     # SOURCE_DATE_EPOCH is a guard: should WeasyPrint ever subset with fontTools
     # instead of HarfBuzz, fontTools stamps each font with it, not the clock.
     with _no_system_fonts(), _failing_on_warnings(), _environment("SOURCE_DATE_EPOCH", str(job.source_date_epoch)):
@@ -163,6 +168,9 @@ def render(job: PrintJob) -> Path:
             **options,
         )
         rendered.metadata = _AttributedMetadata(rendered.metadata, job.rights)
+        # Info and XMP dates: the build date (SOURCE_DATE_EPOCH, else the edition's date), never the clock
+        stamp = datetime.fromtimestamp(job.source_date_epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        rendered.metadata.created = rendered.metadata.modified = stamp
         pdf = rendered.write_pdf(**options)
     job.target.write_bytes(pdf)
     return job.target

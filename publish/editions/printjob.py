@@ -39,6 +39,7 @@ class PrintJob:
     source_date_epoch: int
     target: Path
     hyphenation: bytes = b""  # see hyphenation_patterns()
+    identifier: str = ""  # the manuscript's: the PDF's permanent /ID
 
 
 def prepare(document: Document, out_dir: Path) -> PrintJob:
@@ -66,6 +67,7 @@ def prepare(document: Document, out_dir: Path) -> PrintJob:
         source_date_epoch=int(document.source_date.timestamp()),
         target=out_dir / f"{manuscript.slug}.pdf",
         hyphenation=hyphenation_patterns(manuscript.language),
+        identifier=manuscript.identifier,
     )
 
 
