@@ -218,7 +218,7 @@ def test_web_fonts_hold_only_the_glyphs_the_edition_uses(corpus: dict[str, Built
     faces = 0
     for edition, face, data in _web_fonts(built):
         font = TTFont(io.BytesIO(data))
-        assert font.flavor == "woff"
+        assert font.flavor == ("woff" if edition == "html" else None)  # the EPUB's are OpenType, for every reader
         used = {ord(c) for c in texts[edition]}
         used |= {code for c in texts[edition] if (code := math_italic(c)) is not None} | {ord("√")}
         extra = set(font.getBestCmap()) - used - ASCII - GENERATED - SPACES
