@@ -68,9 +68,7 @@ def _read(data: bytes, path: Path) -> Evidence:
         raise UnreadableError("not an HTML, XHTML, PDF or EPUB file")
     import re
 
-    if not re.search(
-        r"<(?:!doctype|html|head|body|p|div|a|span|h[1-6]|article|section|main|[a-z]+:)[\s>/]", text, re.I
-    ):
+    if not re.search(r"<(?:!doctype\b|[a-z][\w:-]*(?:\s[^<>]*)?/?>)", text, re.I):
         raise UnreadableError("not an HTML, XHTML, PDF or EPUB file: no HTML element in it")
     try:
         return read_html(data, path.resolve().as_uri())
