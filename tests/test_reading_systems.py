@@ -132,3 +132,27 @@ def test_the_pdf_has_an_id_and_the_build_date(editions: dict[str, Path]) -> None
         assert str(pdf.docinfo["/CreationDate"]) == str(pdf.docinfo["/ModDate"]) == "D:20261127000000Z"
         with pdf.open_metadata() as xmp:
             assert xmp["xmp:CreateDate"] == xmp["xmp:ModifyDate"] == "2026-11-27T00:00:00Z"
+
+
+def test_footnote_calls_are_legible(rich_editions: dict[str, Path]) -> None:
+    """No character of the rich manuscript's PDF, note calls included, is under 0.7 of the text size."""
+    from collections import Counter
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    sizes: Counter[float] = Counter()
+    digits: list[float] = []
+    pdf = pdfium.PdfDocument(str(rich_editions["pdf"]))
+    for index in range(len(pdf)):
+        text = pdf[index].get_textpage()
+        for char in range(text.count_chars()):
+            letter = text.get_text_range(char, 1)
+            size = round(pdfium_c.FPDFText_GetFontSize(text, char), 2)
+            if letter.isalpha():
+                sizes[size] += 1
+            elif letter.isdigit():
+                digits.append(size)
+    body = sizes.most_common(1)[0][0]
+    smallest = min([*sizes, *digits])
+    assert smallest >= 0.7 * body, (smallest, body)
