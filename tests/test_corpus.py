@@ -289,3 +289,28 @@ def test_publish_check_passes_every_output_strictly(corpus: dict[str, Built], fi
     done = publish("check", "--strict", "--manuscript", built.manuscript, *files)
     assert (done.returncode, done.stderr) == (0, ""), done.stdout
     assert done.stdout.count(": complete attribution (") == 4
+
+
+@pytest.mark.parametrize("fixture", [p.stem for p in EVERY])
+def test_hyphenation_a_typesetter_would_sign(corpus: dict[str, Built], fixture: str) -> None:
+    """Every line-end break in the PDF: three letters at least on each side, never in a capitalised word,
+    and at most two hyphenated lines in a row. PDFium reports a break as U+FFFE inside the word."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(corpus[fixture].edition("pdf")))
+    # a line may also end at a word's own hyphen ("Sino-US"), which PDFium reports the same way
+    own = str(lxml.html.parse(str(corpus[fixture].edition("html"))).getroot().text_content())
+    breaks = 0
+    for index in range(len(pdf)):
+        text = pdf[index].get_textpage().get_text_range()
+        for line in text.split("\r\n"):
+            assert line.count("\ufffe") <= 2, f"three hyphenated lines in a row: {line!r}"
+            for found in re.finditer(r"(\w*)\ufffe(\w*)", line):
+                before, after = found.groups()
+                if f"{before}-{after}" in own:
+                    continue
+                breaks += 1
+                assert len(before) >= 3, found.group(0)
+                assert len(after) >= 3, found.group(0)
+                assert not before[:1].isupper(), f"a capitalised word broken: {found.group(0)}"
+    assert breaks < 40
