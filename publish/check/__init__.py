@@ -10,6 +10,7 @@ file with it, down to the words of the text (``text``).
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +18,9 @@ from pathlib import Path
 from lxml import etree
 
 from publish.check.epub import is_epub, read_epub
-from publish.check.evidence import Evidence
+from publish.check.evidence import Evidence, UnreadableError
 from publish.check.html import read_html
-from publish.check.pdf import UnreadableError, read_pdf
+from publish.check.pdf import read_pdf
 from publish.check.rules import ERROR, RULES, WARNING, Finding, Rule
 from publish.check.verify import Expected, verify
 
@@ -66,8 +67,6 @@ def _read(data: bytes, path: Path) -> Evidence:
         text = data[:65536].decode("latin-1")
     if "\x00" in text or "<" not in text:
         raise UnreadableError("not an HTML, XHTML, PDF or EPUB file")
-    import re
-
     if not re.search(r"<(?:!doctype\b|[a-z][\w:-]*(?:\s[^<>]*)?/?>)", text, re.I):
         raise UnreadableError("not an HTML, XHTML, PDF or EPUB file: no HTML element in it")
     try:
@@ -102,30 +101,31 @@ def check_file(path: Path, expected: Expected | None = None) -> Report:
 
 def expect(manuscript: object) -> Expected:
     """What a file must carry to match ``manuscript`` (a loaded Manuscript)."""
-    from lxml import etree
+    import lxml.html
 
     from publish.attribution import Attribution
     from publish.body import render_body
     from publish.check.cc import licence_of
     from publish.check.evidence import xpath
     from publish.check.text import shown_on_screen, words
-    from publish.check.visible import plain, segments
+    from publish.check.visible import hidden_elements, plain, segments
     from publish.manuscript import Manuscript
 
     assert isinstance(manuscript, Manuscript)
     a = Attribution.of(manuscript)
-    import lxml.html
-
     root = plain(lxml.html.document_fromstring(f"<html><body>{render_body(manuscript).html}</body></html>"))
+    hidden = hidden_elements(root)
     notes: list[tuple[str, ...]] = []
     for section in xpath(root, "//section[@id='_notes' or contains(concat(' ', @class, ' '), ' footnotes ')]"):
         assert isinstance(section, etree._Element)
         for item in section.iter("li"):
-            notes.append(tuple(words("".join(s.text for s in segments(item) if shown_on_screen(s) and not s.math))))
+            notes.append(
+                tuple(words("".join(s.text for s in segments(item, hidden) if shown_on_screen(s) and not s.math)))
+            )
         parent = section.getparent()
         if parent is not None:
             parent.remove(section)
-    shown = [s for s in segments(root) if shown_on_screen(s)]
+    shown = [s for s in segments(root, hidden) if shown_on_screen(s)]
     main = tuple(words("".join(s.text for s in shown if not s.math)))
     math = frozenset(words(" ".join(s.text for s in shown if s.math)))
     return Expected(

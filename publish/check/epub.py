@@ -11,11 +11,10 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from publish.check.evidence import Evidence, Value, read_tree, squash, xpath
+from publish.check.evidence import Evidence, UnreadableError, Value, read_tree, squash, xpath
 from publish.check.html import parse_xhtml
-from publish.check.pdf import UnreadableError
 from publish.check.rules import Finding
-from publish.check.visible import hidden_by_sheets, segments
+from publish.check.visible import hidden_elements, segments
 
 NS = {
     "opf": "http://www.idpf.org/2007/opf",
@@ -126,9 +125,9 @@ def read_epub(data: bytes) -> Evidence:
                             sheets.append(inner.decode("utf-8", "replace"))
                     sheets.append(sheet)
         sheets += [s.text or "" for s in root.iter("style")]
-        by_sheet = hidden_by_sheets(root, sheets)
-        evidence.segments += [(s, f"{name}:{s.line}" if s.line else name) for s in segments(root, sheets)]
-        read_tree(evidence, root, by_sheet, f"{name}:")
+        hidden = hidden_elements(root, sheets)
+        evidence.segments += [(s, f"{name}:{s.line}" if s.line else name) for s in segments(root, hidden)]
+        read_tree(evidence, root, hidden, f"{name}:")
         copyright_page = copyright_page or any(
             "copyright-page" in (el.get(EPUB_TYPE) or "").split() for el in root.iter()
         )

@@ -16,10 +16,9 @@ from typing import Any
 from lxml import etree
 
 from publish.check.rules import Finding
-from publish.check.visible import Segment, local, own_reason
+from publish.check.visible import Segment, local
 
 _LOOSE_DROP = re.compile(r"[\W_]+")
-_LINE_END_HYPHEN = re.compile(r"[-\u2010\u00ad\ufffe]\s*\n\s*")
 
 
 def loose(text: str) -> str:
@@ -143,33 +142,24 @@ _BY = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _CREDIT_BY = re.compile(r"[”\"’']\s*,?\s+by\s+([^.;()\n]{2,120})", re.IGNORECASE)
+BY_LINE = "“By …” line"
 
 
-def hidden_reason(el: etree._Element, by_sheet: dict[etree._Element, str]) -> str | None:
-    node: etree._Element | None = el
-    while node is not None:
-        if local(node) in ("noscript", "template", "script", "style", "head"):
-            return f"inside <{local(node)}>, which is not rendered"
-        reason = own_reason(node) or by_sheet.get(node)
-        if reason:
-            return f"hidden by {reason}"
-        parent = node.getparent()
-        if (
-            parent is not None
-            and local(parent) == "details"
-            and parent.get("open") is None
-            and local(node) != "summary"
-        ):
-            return "inside a closed <details>"
-        node = parent
-    return None
+class UnreadableError(Exception):
+    """Not an HTML, PDF or EPUB file that can be read."""
+
+
+def bylines_in(text: str) -> list[tuple[str, str]]:
+    """(text, kind) of the bylines in one block or line: "By …" and its kin, and "“Title” by …"."""
+    found = [(text.strip(), BY_LINE)] if _BY.match(text) else []
+    return found + [(match.group(1), "credit line") for match in _CREDIT_BY.finditer(text)]
 
 
 def text_of(el: etree._Element) -> str:
     return squash("".join(str(t) for t in el.itertext()))
 
 
-def read_tree(evidence: Evidence, root: etree._Element, by_sheet: dict[etree._Element, str], where: str) -> None:
+def read_tree(evidence: Evidence, root: etree._Element, hidden: dict[etree._Element, str], where: str) -> None:
     """Links and bylines of one document; ``where`` is a prefix for its line numbers."""
 
     def at(el: etree._Element) -> str:
@@ -181,7 +171,7 @@ def read_tree(evidence: Evidence, root: etree._Element, by_sheet: dict[etree._El
         tag = local(el)
         rel = frozenset((el.get("rel") or "").lower().split())
         if tag in ("a", "area") and el.get("href"):
-            evidence.links.append(Link(el.get("href", ""), text_of(el), at(el), hidden_reason(el, by_sheet), rel))
+            evidence.links.append(Link(el.get("href", ""), text_of(el), at(el), hidden.get(el), rel))
         if tag in ("script", "style", "head", "template"):
             continue
         classes = set((el.get("class") or "").lower().split())
@@ -195,7 +185,7 @@ def read_tree(evidence: Evidence, root: etree._Element, by_sheet: dict[etree._El
             or tag == "address"
         )
         text = text_of(el)
-        if not text or len(text) > 400 or hidden_reason(el, by_sheet):
+        if not text or len(text) > 400 or el in hidden:
             continue
         if marked:
             evidence.bylines.append(Value(text, f"<{tag}> byline", at(el)))
@@ -203,7 +193,5 @@ def read_tree(evidence: Evidence, root: etree._Element, by_sheet: dict[etree._El
             "p", "div", "span", "h2", "h3", "h4", "h5", "h6", "li", "dd", "td", "header", "footer", "small",
             "figcaption", "cite", "time",
         ):  # fmt: skip
-            if _BY.match(text) and not any(local(c) in ("p", "div") for c in el):
-                evidence.bylines.append(Value(text, "“By …” line", at(el)))
-            for match in _CREDIT_BY.finditer(text):
-                evidence.bylines.append(Value(match.group(1), "credit line", at(el)))
+            whole = not any(local(c) in ("p", "div") for c in el)
+            evidence.bylines += [Value(t, field, at(el)) for t, field in bylines_in(text) if whole or field != BY_LINE]

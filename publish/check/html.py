@@ -6,7 +6,7 @@ from lxml import etree
 
 from publish.check.evidence import Evidence, Value, decode, read_tree, squash, text_of
 from publish.check.rdf import read_rdf
-from publish.check.visible import hidden_by_sheets, plain, segments
+from publish.check.visible import hidden_elements, plain, segments
 
 # Dublin Core in HTML <meta> (DC-HTML, and the older "DC.creator" style), and the common ones.
 _META_FIELDS = {
@@ -35,9 +35,9 @@ def read_html(data: bytes, base: str = "") -> Evidence:
     if any("depth" in str(entry.message).lower() for entry in parser.error_log):
         raise ValueError("its elements are nested deeper than an HTML parser reads")
     sheets = [s.text or "" for s in root.iter("style")]
-    by_sheet = hidden_by_sheets(root, sheets)
-    evidence.segments = [(s, str(s.line or "")) for s in segments(root, sheets)]
-    read_tree(evidence, root, by_sheet, "")
+    hidden = hidden_elements(root, sheets)
+    evidence.segments = [(s, str(s.line or "")) for s in segments(root, hidden)]
+    read_tree(evidence, root, hidden, "")
     for link in root.iter("link"):
         if "license" in (link.get("rel") or "").lower().split() and link.get("href"):
             evidence.licences.append(Value(link.get("href", ""), '<link rel="license">', str(link.sourceline or "")))

@@ -12,7 +12,7 @@ from typing import Any
 
 from lxml import etree
 
-from publish.check.evidence import Evidence, Link, Value, squash, xpath
+from publish.check.evidence import BY_LINE, Evidence, Link, UnreadableError, Value, bylines_in, squash, xpath
 from publish.check.rules import Finding
 from publish.check.visible import BLOCK, Segment
 
@@ -22,12 +22,6 @@ NS = {
     "xmpRights": "http://ns.adobe.com/xap/1.0/rights/",
     "cc": "http://creativecommons.org/ns#",
 }
-_BY_LINE = re.compile(r"^\s*(?:by|written by|authors?\s*:)\s*\S", re.IGNORECASE)
-_CREDIT_BY = re.compile(r"[”\"’']\s*,?\s+by\s+([^.;()\n]{2,120})", re.IGNORECASE)
-
-
-class UnreadableError(Exception):
-    """Not an HTML, PDF or EPUB file that can be read."""
 
 
 @contextlib.contextmanager
@@ -116,12 +110,10 @@ def read_pdf(data: bytes) -> Evidence:
             # a short line without end punctuation is a heading or a label ("Endorsement"): a block of its own
             label = 0 < len(line.strip()) <= 40 and not re.search(r"[.,;:!?\-\u2010\u00ad]\s*$", line)
             evidence.segments.append((Segment(line + ("\n" + BLOCK if label else "\n"), None), f"page {number}"))
-            if _BY_LINE.match(line) or (number == 1 and 2 < len(line.strip()) < 60):
-                evidence.bylines.append(
-                    Value(line.strip(), "line on page 1" if number == 1 else "“By …” line", f"page {number}")
-                )
-            for match in _CREDIT_BY.finditer(line):
-                evidence.bylines.append(Value(match.group(1), "credit line", f"page {number}"))
+            found = bylines_in(line)
+            if number == 1 and 2 < len(line.strip()) < 60 and not any(kind == BY_LINE for _, kind in found):
+                found.append((line.strip(), "line on page 1"))  # a name under the title, as LaTeX sets it
+            evidence.bylines += [Value(text, kind, f"page {number}") for text, kind in found]
     evidence.links = links
     if info.get("/Title") and str(info["/Title"]).strip():
         evidence.titles.append(Value(squash(str(info["/Title"])), "Info Title", "Info"))

@@ -198,11 +198,8 @@ def verify(e: Evidence, expected: Expected | None = None) -> list[Finding]:
             for b in blocks_seen
         )
 
-    credit_cue = re.search(
-        r"(?:©|\(c\)|\bcopyright\b|\bby\b|\bauthors?\s*:)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?\s*,?\s*)?"
-        r"[A-Z][\w'’.-]*\s+[A-Z]",
-        e.visible_text,
-    )
+    # with no name to look for: a cue followed by a capitalised name ("© 2006–2022 Sam Sample")
+    credit_cue = re.search(_CUE + r"(?-i:[A-Z])[\w'’.-]*\s+(?-i:[A-Z])", e.visible_text, re.IGNORECASE)
     if not names and not e.bylines and not credit_cue and not public_domain:
         add("creator-not-shown", "no creator is named: no byline, and no author in the metadata")
     first_of = {v.text: v for v in reversed(e.authors + e.attribution_names)}

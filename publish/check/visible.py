@@ -223,39 +223,56 @@ def _line(el: etree._Element) -> int | None:
     return line if isinstance(line, int) else None
 
 
-def segments(root: etree._Element, sheets: Iterable[str] = ()) -> list[Segment]:
-    """The document's text in reading order; blocks end with BLOCK."""
+def hidden_elements(root: etree._Element, sheets: Iterable[str] = ()) -> dict[etree._Element, str]:
+    """Every element a reader cannot see, and why: its own attributes or computed style, an
+    ancestor's, a closed ``<details>`` around it, or a container that is never rendered."""
     by_sheet = hidden_by_sheets(root, sheets)
-    found: list[Segment] = []
+    hidden: dict[etree._Element, str] = {}
 
-    def add(text: str | None, line: int | None, hidden: str | None, math: bool = False) -> None:
-        if text:
-            found.append(Segment(text, line, hidden, math))
-
-    def walk(el: etree._Element, hidden: str | None, math: bool = False) -> None:
-        tag = local(el)
-        if tag in _NOT_RENDERED or not isinstance(el.tag, str):
-            return
-        line = _line(el)
-        if hidden is None:
-            reason = own_reason(el) or by_sheet.get(el)
-            if reason:
-                hidden = f"<{tag}> on line {line} is hidden by {reason}" if line else f"hidden by {reason}"
-        block = tag in _BLOCKS
-        math = math or tag == "math"
-        if block:
-            add(BLOCK, line, hidden)
-        add(el.text, line, hidden, math)
+    def walk(el: etree._Element, inherited: str | None) -> None:
+        tag, line = local(el), _line(el)
+        reason = inherited
+        if reason is None and tag in _NOT_RENDERED:
+            reason = f"<{tag}>, which is not rendered"
+        elif reason is None and (own := own_reason(el) or by_sheet.get(el)):
+            reason = f"<{tag}> on line {line} is hidden by {own}" if line else f"<{tag}> is hidden by {own}"
+        if reason:
+            hidden[el] = reason
         closed = tag == "details" and el.get("open") is None
         for child in el:
             if isinstance(child.tag, str):
-                child_hidden = hidden
-                if closed and local(child) != "summary" and hidden is None:
-                    child_hidden = f"<details> on line {line} is closed"
-                walk(child, child_hidden, math)
-            add(child.tail, _line(child), hidden, math)
-        if block:
-            add(BLOCK, line, hidden)
+                opened = reason is None and closed and local(child) != "summary"
+                walk(child, f"<details> on line {line} is closed" if opened else reason)
 
     walk(root, None)
+    return hidden
+
+
+def segments(root: etree._Element, hidden: dict[etree._Element, str]) -> list[Segment]:
+    """The document's text in reading order, each run with why it is hidden (``hidden_elements``);
+    blocks end with BLOCK."""
+    found: list[Segment] = []
+
+    def add(text: str | None, line: int | None, why: str | None, math: bool = False) -> None:
+        if text:
+            found.append(Segment(text, line, why, math))
+
+    def walk(el: etree._Element, math: bool = False) -> None:
+        tag = local(el)
+        if tag in _NOT_RENDERED:
+            return
+        line, why = _line(el), hidden.get(el)
+        block = tag in _BLOCKS
+        math = math or tag == "math"
+        if block:
+            add(BLOCK, line, why)
+        add(el.text, line, why, math)
+        for child in el:
+            if isinstance(child.tag, str):
+                walk(child, math)
+            add(child.tail, _line(child), why, math)
+        if block:
+            add(BLOCK, line, why)
+
+    walk(root)
     return found
