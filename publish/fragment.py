@@ -236,7 +236,7 @@ def for_print(fragment: str) -> str:
 
 
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*[a-z][\w’'-]*")
-_NO_HYPHENS = {"code", "pre", "kbd", "samp", "math", "script", "style", "span"}
+_NO_HYPHENS = {"code", "pre", "kbd", "samp", "math", "script", "style"}
 
 
 def _names_unbroken(root: etree._Element) -> None:
@@ -268,7 +268,10 @@ def _names_unbroken(root: etree._Element) -> None:
                 parent[index - 1].tail = (parent[index - 1].tail or "") + text
 
     for el in list(root.iter()):
-        if not isinstance(el.tag, str) or any(_tag(a) in _NO_HYPHENS for a in (el, *el.iterancestors())):
+        if not isinstance(el.tag, str) or any(
+            _tag(a) in _NO_HYPHENS or set((a.get("class") or "").split()) & {"name", "math"}
+            for a in (el, *el.iterancestors())
+        ):
             continue
         if el.text and _CAPITALISED.search(el.text):
             pieces, el.text = split(el.text), None
