@@ -13,7 +13,6 @@ HTML is escaped), so it is parsed as XML inside a wrapper element.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from lxml import etree
@@ -231,55 +230,7 @@ def for_print(fragment: str) -> str:
     for section in _find(root, "section", "footnotes"):
         _remove(section)
     _print_forms(root)
-    _names_unbroken(root)
     return _inner(root, "html")
-
-
-_CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*[a-z][\w’'-]*")
-_NO_HYPHENS = {"code", "pre", "kbd", "samp", "math", "script", "style"}
-
-
-def _names_unbroken(root: etree._Element) -> None:
-    """Capitalised words (names, places: "Pyongyang", "Proletarian") are not hyphenated: each goes in a
-    ``span.name`` that the print CSS sets to ``hyphens: manual``. The text is unchanged."""
-
-    def split(text: str) -> list[tuple[str, bool]]:
-        pieces: list[tuple[str, bool]] = []
-        last = 0
-        for match in _CAPITALISED.finditer(text):
-            if len(match.group(0)) < 6:  # too short to be hyphenated anyway (3 + 3 letters)
-                continue
-            pieces += [(text[last : match.start()], False), (match.group(0), True)]
-            last = match.end()
-        return [*pieces, (text[last:], False)]
-
-    def wrap(parent: etree._Element, index: int, pieces: list[tuple[str, bool]]) -> None:
-        for text, name in pieces:
-            if not text:
-                continue
-            if name:
-                span = etree.Element("span", {"class": "name"})
-                span.text = text
-                parent.insert(index, span)
-                index += 1
-            elif index == 0:
-                parent.text = (parent.text or "") + text
-            else:
-                parent[index - 1].tail = (parent[index - 1].tail or "") + text
-
-    for el in list(root.iter()):
-        if not isinstance(el.tag, str) or any(
-            _tag(a) in _NO_HYPHENS or set((a.get("class") or "").split()) & {"name", "math"}
-            for a in (el, *el.iterancestors())
-        ):
-            continue
-        if el.text and _CAPITALISED.search(el.text):
-            pieces, el.text = split(el.text), None
-            wrap(el, 0, pieces)
-        for child in list(el):
-            if child.tail and _CAPITALISED.search(child.tail) and _tag(child) not in ("script", "style"):
-                pieces, child.tail = split(child.tail), None
-                wrap(el, list(el).index(child) + 1, pieces)
 
 
 def _print_forms(root: etree._Element) -> None:

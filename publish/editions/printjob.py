@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pyphen
+
 if TYPE_CHECKING:
     from publish.document import Document
 
@@ -82,11 +84,19 @@ def hyphenation_patterns(language: str) -> bytes:
     """
     import pickle
 
-    import pyphen
-
     found = pyphen.language_fallback(language.replace("-", "_"))
     if found is None or not hasattr(pyphen, "hdcache"):
         return b""
     pyphen.Pyphen(lang=found)  # parses into pyphen.hdcache
     path = pyphen.LANGUAGES[found]
-    return pickle.dumps({path: pyphen.hdcache[path]})
+    patterns = _NamesWhole.__new__(_NamesWhole)
+    patterns.__dict__.update(vars(pyphen.hdcache[path]))
+    return pickle.dumps({path: patterns})
+
+
+class _NamesWhole(pyphen.HyphDict):  # type: ignore[misc]
+    """The language's patterns, except that a capitalised word (a name, a place: "Pyongyang",
+    "Republic") is never broken: a typesetter's rule the patterns do not know."""
+
+    def positions(self, word: str) -> list[int]:
+        return [] if word[:1].isupper() else list(super().positions(word))
