@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import struct
 import tomllib
 import unicodedata
@@ -422,7 +423,36 @@ def _subset(
     result = hb.subset(face, plan)
     if result is None:
         raise ToolError(f"HarfBuzz could not subset {path}")
-    return bytes(result.blob.data)
+    data = bytes(result.blob.data)
+    return _cids_as_glyph_ids(data) if "CFF " in face.table_tags else data
+
+
+def _cids_as_glyph_ids(sfnt: bytes) -> bytes:
+    """A CID-keyed CFF subset whose glyph n is CID n.
+
+    HarfBuzz keeps each glyph's CID from the full font (Noto Serif CJK's 한 is
+    CID 9502, whatever its glyph number in the subset). WeasyPrint embeds such
+    a font as a CIDFontType0 and writes glyph numbers as CIDs, which a reader
+    that follows the PDF standard, such as MuPDF, looks up in the font's CID
+    table and does not find: it draws nothing. With CID n = glyph n the two
+    agree, in every reader. Only the CFF table names glyphs by CID; the other
+    tables address glyphs by number and are copied unchanged.
+    """
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(io.BytesIO(sfnt))
+    top = font["CFF "].cff.topDictIndex[0]
+    if not hasattr(top, "ROS"):  # a name-keyed CFF: glyph numbers are all a PDF uses
+        return sfnt
+    order = font.getGlyphOrder()
+    names = [order[0], *(f"cid{gid:05d}" for gid in range(1, len(order)))]
+    renamed = dict(zip(order, names, strict=True))
+    top.CharStrings.charStrings = {renamed[name]: glyph for name, glyph in top.CharStrings.charStrings.items()}
+    top.charset = names
+    font.setGlyphOrder(names)
+    out = io.BytesIO()
+    font.save(out, reorderTables=False)
+    return out.getvalue()
 
 
 @functools.cache
