@@ -13,6 +13,7 @@ HTML is escaped), so it is parsed as XML inside a wrapper element.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from lxml import etree
@@ -202,7 +203,7 @@ def for_html(fragment: str, sources: Mapping[str, str]) -> str:
 
 
 def for_print(fragment: str) -> str:
-    """End notes become WeasyPrint footnotes (``float: footnote``) at their call."""
+    """End notes become WeasyPrint footnotes (``float: footnote``) just after their call."""
     root = _parse(fragment, namespaced=False)
     notes = {li.get("id"): li for li in root.iter("li") if li.get("id")}
     for ref in _find(root, "a", "footnote-ref"):
@@ -211,7 +212,9 @@ def for_print(fragment: str) -> str:
             continue
         for back in _find(note, "a", "footnote-back"):
             _remove(back)
-        span = etree.Element("span", {"class": "footnote"})
+        # The call stays a link to its note (the note keeps its id), so the PDF's call is a /Link
+        # to its /Note; WeasyPrint's own call (::footnote-call) is switched off in print.css.
+        span = etree.Element("span", {"class": "footnote", "id": note.get("id") or ""})
         paragraphs = [p for p in note if _tag(p) == "p"] or [note]
         for index, paragraph in enumerate(paragraphs):
             if index:
@@ -223,14 +226,80 @@ def for_print(fragment: str) -> str:
                     span.text = (span.text or "") + paragraph.text
             for child in list(paragraph):
                 span.append(child)
-        span.tail = ref.tail
-        parent = ref.getparent()
-        if parent is not None:
-            parent.replace(ref, span)
+        span.tail, ref.tail = ref.tail, None
+        ref.addnext(span)
     for section in _find(root, "section", "footnotes"):
         _remove(section)
     _print_forms(root)
     return _inner(root, "html")
+
+
+# A line may break inside a word only after one of these; a word holding one is kept whole in print.
+_INNER_BREAKS = "\\-\u2010\u2012\u2013\u2014\u2015/\u00ad\u200b"
+_COMPOUND = re.compile(rf"[^\s{_INNER_BREAKS}]*(?:[{_INNER_BREAKS}]+[^\s{_INNER_BREAKS}]*)+")
+_LONGEST_WHOLE = 40  # characters: a longer run (a URL) still breaks, or it would run past the margin
+_NOT_PROSE = frozenset({"code", "pre", "kbd", "samp", "script", "style"})
+
+
+def whole_compounds(root: etree._Element) -> None:
+    """Keep "short-term", "Sino-US", "and/or" and "1972–1973" on one line in print.
+
+    The PDF is set without hyphenation, so a line breaks only between words,
+    and a word copied from it is the word written: a line end inside
+    "Sino-US" copies as "Sino- US" from MuPDF, "Sino\ufffeUS" from PDFium,
+    and "SinoUS" from poppler, which takes the hyphen for a hyphenation.
+    Each such word is wrapped in a no-break span; the text is unchanged.
+    Applied to the whole print document: the colophon's licence name
+    ("Attribution-NonCommercial-NoDerivatives") must copy as it is too.
+    """
+
+    def pieces(text: str) -> list[tuple[str, bool]]:
+        out: list[tuple[str, bool]] = []
+        last = 0
+        for found in _COMPOUND.finditer(text):
+            word = found.group(0)
+            if len(word) > _LONGEST_WHOLE or not any(ch.isalnum() for ch in word):
+                continue
+            out.append((text[last : found.start()], False))
+            out.append((word, True))
+            last = found.end()
+        out.append((text[last:], False))
+        return out
+
+    def spans(parts: list[tuple[str, bool]]) -> list[etree._Element]:
+        made = []
+        for index in range(1, len(parts) - 1, 2):
+            span = etree.Element("span", {"class": "nobreak"})
+            span.text = parts[index][0]
+            span.tail = parts[index + 1][0]
+            made.append(span)
+        return made
+
+    for el in list(root.iter()):
+        if (
+            not isinstance(el.tag, str)
+            or _tag(el) in _NOT_PROSE
+            or "nobreak" in (el.get("class") or "")
+            or any(isinstance(a.tag, str) and _tag(a) in _NOT_PROSE for a in el.iterancestors())
+        ):
+            continue
+        if el.text and _COMPOUND.search(el.text) and len(parts := pieces(el.text)) > 1:
+            el.text = parts[0][0]
+            for offset, span in enumerate(spans(parts)):
+                el.insert(offset, span)
+        parent = el.getparent()
+        if (
+            parent is not None
+            and el.tail
+            and _tag(parent) not in _NOT_PROSE
+            and _COMPOUND.search(el.tail)
+            and len(parts := pieces(el.tail)) > 1
+        ):
+            el.tail = parts[0][0]
+            anchor = el
+            for span in spans(parts):
+                anchor.addnext(span)
+                anchor = span
 
 
 def _print_forms(root: etree._Element) -> None:

@@ -116,6 +116,7 @@ class Manuscript:
     source: Source | None = None
     keywords: tuple[str, ...] = field(default=())
     shown_path: str = ""  # the path as the user gave it, for messages
+    publisher: str | None = None  # who publishes this edition: the EPUB's accessibility certifier
 
     @property
     def label(self) -> str:
@@ -280,7 +281,8 @@ def _read_front_matter(r: _Reader, root: yaml.Node, body: str, body_line: int, p
         date=date,
         notice=notice,
         rights=rights,
-        edition_date=edition,
+        edition_date=edition.date,
+        publisher=edition.publisher,
         body=body,
         body_line=body_line,
         source=source,
@@ -414,11 +416,20 @@ def _rights(r: _Reader) -> Callable[[yaml.Node, str], Rights | None]:
     return read
 
 
-def _edition(r: _Reader) -> Callable[[yaml.Node, str], dt.date | None]:
-    def read(node: yaml.Node, name: str) -> dt.date | None:
-        fields = r.mapping(node, name, ("date",))
+@dataclass(frozen=True)
+class Edition:
+    """This edition: its date, and who publishes it (if the manuscript says)."""
+
+    date: dt.date
+    publisher: str | None = None
+
+
+def _edition(r: _Reader) -> Callable[[yaml.Node, str], Edition | None]:
+    def read(node: yaml.Node, name: str) -> Edition | None:
+        fields = r.mapping(node, name, ("date", "publisher"))
         if fields is None:
             return None
+        publisher = r.text(fields["publisher"], f"{name}.publisher") if "publisher" in fields else None
         if "date" not in fields:
             r.problem(node, f"{name}.date: is required; add the date of this edition, e.g. `date: 2026-01-31`")
             return None
@@ -431,7 +442,7 @@ def _edition(r: _Reader) -> Callable[[yaml.Node, str], dt.date | None]:
         if year < 1980:
             r.problem(fields["date"], f"{name}.date: must be 1980 or later (ZIP timestamps start in 1980)")
             return None
-        return dt.date(year, month, day)
+        return Edition(dt.date(year, month, day), publisher)
 
     return read
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -58,3 +59,32 @@ def editions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def rich_editions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A manuscript with headings, notes, a quote, lists, links, a table and a figure."""
     return _editions(RICH, tmp_path_factory.mktemp("rich"))
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+CORPUS = sorted((FIXTURES / "corpus").glob("*.md"))
+EVERY = [ARTICLE, RICH, *CORPUS, FIXTURES / "hostile" / "raw-html.md", FIXTURES / "hostile" / "raw-block.md"]
+
+
+@dataclass(frozen=True)
+class Built:
+    manuscript: Path
+    out: Path
+
+    def edition(self, fmt: str) -> Path:
+        return self.out / f"{self.manuscript.stem}.{fmt}"
+
+    @property
+    def body(self) -> str:
+        return self.manuscript.read_text(encoding="utf-8").split("\n---\n", 1)[1]
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
+    """Every fixture's editions, built once."""
+    found = {}
+    for manuscript in EVERY:
+        out = tmp_path_factory.mktemp(manuscript.stem)
+        build(manuscript, out, environ={})
+        found[manuscript.stem] = Built(manuscript, out)
+    return found

@@ -15,14 +15,13 @@ import itertools
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import lxml.html
 import pikepdf
 import pytest
 from commands import publish
-from conftest import ARTICLE, RICH
+from conftest import CORPUS, EVERY, Built
 from fontTools.ttLib import TTFont
 from lxml import etree
 from readers import NS, Epub, pdf_pages
@@ -32,34 +31,7 @@ from words import markdown_words, missing, words
 from publish.build import build
 from publish.fonts import ASCII, GENERATED, SPACES, math_italic
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-CORPUS = sorted((FIXTURES / "corpus").glob("*.md"))
-EVERY = [ARTICLE, RICH, *CORPUS, FIXTURES / "hostile" / "raw-html.md", FIXTURES / "hostile" / "raw-block.md"]
 MATHML = "http://www.w3.org/1998/Math/MathML"
-
-
-@dataclass(frozen=True)
-class Built:
-    manuscript: Path
-    out: Path
-
-    def edition(self, fmt: str) -> Path:
-        return self.out / f"{self.manuscript.stem}.{fmt}"
-
-    @property
-    def body(self) -> str:
-        return self.manuscript.read_text(encoding="utf-8").split("\n---\n", 1)[1]
-
-
-@pytest.fixture(scope="session")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
-    """Every fixture's editions, built once."""
-    found = {}
-    for manuscript in EVERY:
-        out = tmp_path_factory.mktemp(manuscript.stem)
-        build(manuscript, out, environ={})
-        found[manuscript.stem] = Built(manuscript, out)
-    return found
 
 
 def test_every_fixture_passes_every_validator(corpus: dict[str, Built]) -> None:
@@ -291,13 +263,34 @@ def test_publish_check_passes_every_output_strictly(corpus: dict[str, Built], fi
     assert done.stdout.count(": complete attribution (") == 4
 
 
+@pytest.fixture(scope="session")
+def hyphenated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every fixture's PDF, with a publisher's print.css that sets the body justified and hyphenated."""
+    styles = tmp_path_factory.mktemp("hyphenating-styles")
+    (styles / "css").mkdir()
+    default = (Path(__file__).resolve().parents[1] / "styles" / "css" / "print.css").read_text(encoding="utf-8")
+    ours = default.replace("text-align: left;\n  hyphens: manual;", "text-align: justify;\n  hyphens: auto;", 1)
+    assert ours != default
+    (styles / "css" / "print.css").write_text(ours, encoding="utf-8")
+    found = {}
+    for manuscript in EVERY:
+        out = tmp_path_factory.mktemp(f"hyphenated-{manuscript.stem}")
+        build(manuscript, out, formats=("pdf",), environ={}, styles=styles)
+        found[manuscript.stem] = out / f"{manuscript.stem}.pdf"
+    return found
+
+
 @pytest.mark.parametrize("fixture", [p.stem for p in EVERY])
-def test_hyphenation_a_typesetter_would_sign(corpus: dict[str, Built], fixture: str) -> None:
-    """Every line-end break in the PDF: three letters at least on each side, never in a capitalised word,
-    and at most two hyphenated lines in a row. PDFium reports a break as U+FFFE inside the word."""
+def test_hyphenation_a_typesetter_would_sign(
+    corpus: dict[str, Built], hyphenated: dict[str, Path], fixture: str
+) -> None:
+    """The editions are set without hyphenation, so copied text is the text written
+    (test_pdf_structure). A publisher who turns it on gets breaks a typesetter would sign:
+    three letters at least on each side, never in a capitalised word, at most two hyphenated
+    lines in a row. PDFium reports a break as U+FFFE inside the word."""
     import pypdfium2 as pdfium
 
-    pdf = pdfium.PdfDocument(str(corpus[fixture].edition("pdf")))
+    pdf = pdfium.PdfDocument(str(hyphenated[fixture]))
     # a line may also end at a word's own hyphen ("Sino-US"), which PDFium reports the same way
     own = str(lxml.html.parse(str(corpus[fixture].edition("html"))).getroot().text_content())
     breaks = 0
@@ -314,3 +307,5 @@ def test_hyphenation_a_typesetter_would_sign(corpus: dict[str, Built], fixture: 
                 assert len(after) >= 3, found.group(0)
                 assert not before[:1].isupper(), f"a capitalised word broken: {found.group(0)}"
     assert breaks < 40
+    if fixture == "us-north-korean-summitry-round-two":
+        assert breaks >= 5, "hyphenation is on"

@@ -156,3 +156,24 @@ def test_footnote_calls_are_legible(rich_editions: dict[str, Path]) -> None:
     body = sizes.most_common(1)[0][0]
     smallest = min([*sizes, *digits])
     assert smallest >= 0.7 * body, (smallest, body)
+
+
+def test_conformance_is_claimed_only_with_a_publisher_to_stand_behind_it(
+    editions: dict[str, Path], rich_editions: dict[str, Path]
+) -> None:
+    """The rich manuscript names its edition's publisher: its EPUB claims EPUB Accessibility 1.1 and
+    WCAG 2.2 AA, certified by that publisher, and says the assessment is the publisher's own. The
+    article names none (DESIGN.md: never invent an outlet), so its EPUB claims no conformance."""
+    rich = Epub.open(rich_editions["epub"])
+    assert rich.metadata("opf:meta[@property='dcterms:conformsTo']/text()") == [
+        "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
+    ]
+    assert rich.metadata("opf:meta[@property='a11y:certifiedBy']/text()") == ["Example Press"]
+    assert rich.metadata("dc:publisher/text()") == ["Example Press"]
+    (summary,) = rich.metadata("opf:meta[@property='schema:accessibilitySummary']/text()")
+    assert "in Example Press's own assessment" in summary
+    assert "not certified by a third party" in summary
+    article = Epub.open(editions["epub"])
+    for prop in ("dcterms:conformsTo", "a11y:certifiedBy"):
+        assert article.metadata(f"opf:meta[@property='{prop}']/text()") == []
+    assert article.metadata("dc:publisher/text()") == []

@@ -9,7 +9,10 @@ DIR``). Every check returns findings; an empty list means the edition passes.
   sideways scroll at 360 px.
 - PDF: pikepdf and ``qpdf --check``: syntax, no encryption, tagged, PDF/UA-1
   identification in the XMP, a language, every font embedded and from the
-  pinned family, no JavaScript.
+  pinned family, no JavaScript; the Matterhorn Protocol's machine-checkable
+  conditions on the structure (tests/pdfua.py); and the text poppler, MuPDF
+  and PDFium copy out of it, against the HTML edition beside it
+  (tests/copying.py).
 """
 
 from __future__ import annotations
@@ -323,9 +326,30 @@ def pdf_structure(path: Path) -> list[Finding]:
     return findings
 
 
+def pdf_ua(path: Path) -> list[Finding]:
+    """The Matterhorn Protocol's failure conditions that a program can decide (tests/pdfua.py)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import pdfua
+
+    return [Finding("PDF/UA", path.name, failure) for failure in pdfua.failures(path)]
+
+
+def pdf_copying(path: Path) -> list[Finding]:
+    """What poppler, MuPDF and PDFium copy, against the HTML edition's article (tests/copying.py)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import copying
+
+    html = path.with_suffix(".html")
+    if not html.exists():
+        return [Finding("PDF text", path.name, f"no HTML edition beside it ({html.name}) to compare the text with")]
+    _need("pdftotext", "install poppler's pdftotext (Debian: poppler-utils)")
+    _need("mutool", "install MuPDF's mutool (Debian: mupdf-tools)")
+    return [Finding("PDF text", path.name, problem) for problem in copying.problems(path, html)]
+
+
 # -- all of it -----------------------------------------------------------------
 
-CHECKS = {".epub": (epubcheck, epub_fonts, ace), ".html": (axe,), ".pdf": (pdf_structure,)}
+CHECKS = {".epub": (epubcheck, epub_fonts, ace), ".html": (axe,), ".pdf": (pdf_structure, pdf_ua, pdf_copying)}
 
 
 def validate(paths: list[Path]) -> list[Finding]:

@@ -128,6 +128,20 @@ def expect(manuscript: object) -> Expected:
     shown = [s for s in segments(root, hidden) if shown_on_screen(s)]
     main = tuple(words("".join(s.text for s in shown if not s.math)))
     math = frozenset(words(" ".join(s.text for s in shown if s.math)))
+    # A PDF floats a figure that does not fit to the next page, past the text after it: there its
+    # caption may stand anywhere, like a note.
+    figures = []
+    for figure in list(root.iter("figure")):
+        figures.append(tuple(words("".join(s.text for s in segments(figure, hidden) if shown_on_screen(s)))))
+        parent = figure.getparent()
+        if parent is not None:
+            previous = figure.getprevious()
+            if previous is not None:
+                previous.tail = (previous.tail or "") + " " + (figure.tail or "")
+            else:
+                parent.text = (parent.text or "") + " " + (figure.tail or "")
+            parent.remove(figure)
+    rest = [s for s in segments(root, hidden) if shown_on_screen(s)]
     return Expected(
         title=a.title,
         authors=tuple(author.name for author in a.authors),
@@ -137,4 +151,6 @@ def expect(manuscript: object) -> Expected:
         main_words=main,
         note_words=tuple(notes),
         math_words=math,
+        unfloated_words=tuple(words("".join(s.text for s in rest if not s.math))) if figures else main,
+        figure_words=tuple(f for f in figures if f),
     )

@@ -97,16 +97,25 @@ def _phrase(tokens: list[str] | tuple[str, ...], start: int, end: int) -> str:
     return f"“{'… ' if lo else ''}{' '.join(shown)}{' …' if hi < len(tokens) else ''}”"
 
 
-def _run_of(run: list[str], notes: tuple[str, ...]) -> bool:
-    """Whether ``run`` is a passage of the notes (a PDF sets each note at the foot of its page)."""
-    if not run or not notes:
+def _run_of(run: list[str], parts: tuple[tuple[str, ...], ...]) -> bool:
+    """Whether ``run`` is made of passages of the notes and captions, one after another (a PDF sets
+    each note at the foot of its page, and may set a figure, caption and all, on the next)."""
+    if not run or not parts:
         return False
-    text = f" {' '.join(notes)} "
-    return f" {' '.join(run)} " in text
+    texts = [f" {' '.join(part)} " for part in parts]
+    reachable = [True] + [False] * len(run)
+    for end in range(1, len(run) + 1):
+        reachable[end] = any(
+            reachable[start] and any(f" {' '.join(run[start:end])} " in text for text in texts) for start in range(end)
+        )
+    return reachable[-1]
 
 
 def _difference(
-    want: tuple[str, ...], have: list[str], places: list[str], tolerated: tuple[set[str], tuple[str, ...]] | None
+    want: tuple[str, ...],
+    have: list[str],
+    places: list[str],
+    tolerated: tuple[set[str], tuple[tuple[str, ...], ...]] | None,
 ) -> tuple[str, str] | None:
     matcher = difflib.SequenceMatcher(None, want, have, autojunk=False)
     ops = matcher.get_opcodes()
@@ -134,22 +143,32 @@ def _difference(
 
 
 def first_difference(
-    e: Evidence, main: tuple[str, ...], notes: tuple[tuple[str, ...], ...], math: frozenset[str] = frozenset()
+    e: Evidence,
+    main: tuple[str, ...],
+    notes: tuple[tuple[str, ...], ...],
+    math: frozenset[str] = frozenset(),
+    unfloated: tuple[str, ...] = (),
+    figures: tuple[tuple[str, ...], ...] = (),
 ) -> tuple[str, str] | None:
     """The first passage where the file's words differ from the manuscript's, and where; None if none.
 
     Formulas are left out on both sides: a PDF lays a formula out as text in its own order, so there
-    its letters and digits may stand between the words.
+    its letters and digits may stand between the words. A PDF sets each note at the foot of its page,
+    and may float a figure past the text after it: there notes and captions may stand anywhere, and
+    each must be found whole.
     """
     have, places = _located(e)
     tolerated = None
+    floating: tuple[tuple[str, ...], ...] = ()
     if e.kind == "PDF":
         # a formula's letters come out in the PDF's own order, and glued ("dt", "λv"): its characters count
-        tolerated = ({c for t in math for c in t}, tuple(t for note in notes for t in note))
+        floating = figures if unfloated else ()
+        main = unfloated or main
+        tolerated = ({c for t in math for c in t}, (*notes, *floating))
     found = _difference(main, have, places, tolerated)
     if found is not None:
         return found
-    for note in notes:
+    for note in (*notes, *floating):
         found = _difference(note, have, places, tolerated)
         if found is not None:
             return found

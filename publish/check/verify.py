@@ -36,6 +36,8 @@ class Expected:
     main_words: tuple[str, ...]
     note_words: tuple[tuple[str, ...], ...]
     math_words: frozenset[str] = frozenset()
+    unfloated_words: tuple[str, ...] = ()  # the main text without its figures, which print may float
+    figure_words: tuple[tuple[str, ...], ...] = ()  # each figure's caption
 
 
 def _quote(text: str, limit: int = 90) -> str:
@@ -403,7 +405,7 @@ def _against(
     if not shown(x.notice):
         add(f"the original notice is not shown verbatim: {_quote(x.notice)}")
     if unchanged or nd:
-        difference = first_difference(e, x.main_words, x.note_words, x.math_words)
+        difference = first_difference(e, x.main_words, x.note_words, x.math_words, x.unfloated_words, x.figure_words)
         if difference is not None:
             message, where = difference
             found.append(

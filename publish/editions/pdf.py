@@ -10,11 +10,12 @@ most of a second to import, and a build without a PDF should not pay for it.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import os
 import pickle
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,9 +56,14 @@ def _no_system_fonts() -> Iterator[None]:
 
 with _no_system_fonts():
     import weasyprint
+    import weasyprint.pdf
     from weasyprint.pdf.metadata import DocumentMetadata
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    from publish.editions import pdftags
+
+    weasyprint.pdf.add_tags = pdftags.add_tags  # the one function that writes the structure tree
 
 
 if TYPE_CHECKING:
@@ -162,18 +168,109 @@ def render(job: PrintJob) -> Path:
     # instead of HarfBuzz, fontTools stamps each font with it, not the clock.
     with _no_system_fonts(), _failing_on_warnings(), _environment("SOURCE_DATE_EPOCH", str(job.source_date_epoch)):
         fonts = FontConfiguration()  # without it, @font-face rules are ignored
-        rendered = weasyprint.HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
-            stylesheets=[weasyprint.CSS(string=job.css, url_fetcher=fetcher, font_config=fonts)],
-            font_config=fonts,
-            **options,
-        )
+        stylesheet = weasyprint.CSS(string=job.css, url_fetcher=fetcher, font_config=fonts)
+
+        def lay_out(html: str) -> Any:
+            return weasyprint.HTML(string=html, base_url=job.base_url, url_fetcher=fetcher).render(
+                stylesheets=[stylesheet], font_config=fonts, **options
+            )
+
+        rendered = place_figures(job.html, lay_out)
         rendered.metadata = _AttributedMetadata(rendered.metadata, job.rights)
         # Info and XMP dates: the build date (SOURCE_DATE_EPOCH, else the edition's date), never the clock
         stamp = datetime.fromtimestamp(job.source_date_epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         rendered.metadata.created = rendered.metadata.modified = stamp
+        pdftags.furniture(rendered.pages)
         pdf = rendered.write_pdf(**options)
     job.target.write_bytes(pdf)
     return job.target
+
+
+# A page may be left this much empty, at most, by a figure that moved on to the next one.
+MOST_EMPTY = 1 / 3
+MOST_MOVES = 8  # layouts, at most, spent on placing figures: each is a full layout
+
+
+def place_figures(html: str, lay_out: Callable[[str], Any]) -> Any:
+    """The laid-out document, with each figure that did not fit moved on past the text after it.
+
+    A figure is never split, so one that does not fit where it stands starts
+    the next page and leaves the rest of this one empty. A typesetter floats
+    it instead: the text flows on to fill the page, and the figure heads the
+    next. WeasyPrint has no page floats, so this is done by moving the
+    figure, in the print HTML, past the paragraph (or list, or quotation)
+    that follows it, and laying out again, until no page is left more than a
+    third empty before a figure. A figure never moves past a heading, out of
+    its section. The editions' other forms keep the manuscript's order.
+    """
+    import lxml.html
+
+    document = lay_out(html)
+    for _ in range(MOST_MOVES):
+        tree = lxml.html.document_fromstring(html)
+        figures = list(tree.iter("figure"))
+        movable = [
+            (figures[n], count)
+            for n, count in _stranded_figures(document)
+            if n < len(figures) and getattr(figures[n].getnext(), "tag", None) in _FLOWING
+        ]
+        if not movable:
+            break
+        figure, count = movable[0]
+        for _ in range(count):
+            following = figure.getnext()
+            if following is None or following.tag not in _FLOWING:
+                break
+            following.addnext(figure)
+        html = lxml.html.tostring(tree, doctype="<!DOCTYPE html>", encoding="unicode")
+        document = lay_out(html)
+    return document
+
+
+_FLOWING = frozenset({"p", "ul", "ol", "dl", "blockquote", "pre", "table"})  # text a figure may move past
+
+
+def _stranded_figures(document: Any) -> Iterator[tuple[int, int]]:
+    """Each figure heading a page after one left more than a third empty: its number in document
+    order, and how many of the blocks after it would fill the gap (one at least)."""
+    from weasyprint.formatting_structure import boxes
+
+    def walk(box: Any) -> Iterator[Any]:
+        yield box
+        for child in getattr(box, "children", ()):
+            yield from walk(child)
+
+    pages = [page._page_box for page in document.pages]
+    heights: dict[int, float] = {}  # id(element) -> its height, over all its pages
+    for page in pages:
+        for box in walk(page.children[0]):
+            if isinstance(box, boxes.BlockBox) and box.element is not None and not box.element_tag.count("::"):
+                heights[id(box.element)] = heights.get(id(box.element), 0) + box.margin_height()
+    for previous, page in itertools.pairwise(pages):
+        root = page.children[0]
+        top = page.content_box_y()
+        first = next((b for b in walk(root) if isinstance(b, (boxes.LineBox, boxes.ReplacedBox))), None)
+        figure = next((b for b in walk(root) if b.element_tag == "figure"), None)
+        if figure is None or first is None or figure.position_y > top + 1 or first.position_y < figure.position_y:
+            continue
+        lines = [b for b in walk(previous.children[0]) if isinstance(b, (boxes.LineBox, boxes.ReplacedBox))]
+        notes = next((b for b in previous.children if isinstance(b, boxes.FootnoteAreaBox) and b.children), None)
+        bottom = notes.position_y if notes is not None else previous.content_box_y() + previous.height
+        gap = bottom - max((b.position_y + b.margin_height() for b in lines), default=previous.content_box_y())
+        if gap <= MOST_EMPTY * previous.height:
+            continue
+        elements = [el for el in root.element.iter() if isinstance(el.tag, str)]
+        parents = {child: parent for parent in elements for child in parent}
+        siblings = list(parents[figure.element])
+        after = siblings[siblings.index(figure.element) + 1 :]
+        count, filled = 0, 0.0
+        for element in after:
+            filled += heights.get(id(element), gap)
+            if count and filled > gap:
+                break
+            count += 1
+        figures = [el for el in elements if el.tag.rsplit("}", 1)[-1] == "figure"]
+        yield figures.index(figure.element), count
 
 
 def build_pdf(document: Document, out_dir: Path) -> Path:

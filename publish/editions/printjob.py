@@ -50,13 +50,17 @@ def prepare(document: Document, out_dir: Path) -> PrintJob:
 
     from publish.css import file_uri, stylesheet
     from publish.fonts import contexts, edition_fonts
-    from publish.fragment import for_print
+    from publish.fragment import for_print, whole_compounds
 
     styles = document.styles
     manuscript = document.manuscript
     a = document.attribution
-    html = styles.render("print.html.j2", **document.context("pdf", for_print(document.body_html)))
-    text = contexts(lxml.html.document_fromstring(html), manuscript.language)
+    tree = lxml.html.document_fromstring(
+        styles.render("print.html.j2", **document.context("pdf", for_print(document.body_html)))
+    )
+    whole_compounds(tree)
+    html = lxml.html.tostring(tree, doctype="<!DOCTYPE html>", encoding="unicode")
+    text = contexts(tree, manuscript.language)
     fonts = edition_fonts(document.typefaces, text, woff=False, url=lambda subset: subset.data_uri, generic=False)
     css = fonts.css + stylesheet(styles, ("base", "print"), file_uri)
     css += f"\n@page {{ size: {PAGE_SIZES[document.paper]}; }}\n"

@@ -1,0 +1,184 @@
+"""The PDF as assistive technology and copy and paste see it: its structure tree,
+its artifacts, and the text three independent extractors take from it.
+
+tests/pdfua.py checks the Matterhorn Protocol's machine-checkable conditions
+on every fixture's PDF; the tests here pin what the structure must say about
+this product's documents (one article, whole paragraphs, notes linked from
+their calls), and that poppler, MuPDF and PDFium all copy the words as written.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import copying
+import lxml.html
+import pikepdf
+import pypdfium2 as pdfium
+import pytest
+from conftest import EVERY, Built
+from copying import article, extracted, notes, squash
+from pdfua import TEXT_SHOWING, Element, failures, read_structure
+
+FIXTURES = [p.stem for p in EVERY]
+
+
+@pytest.mark.parametrize("fixture", FIXTURES)
+def test_the_pdf_meets_the_machine_checkable_matterhorn_conditions(corpus: dict[str, Built], fixture: str) -> None:
+    assert failures(corpus[fixture].edition("pdf")) == []
+
+
+@pytest.mark.parametrize("fixture", FIXTURES)
+def test_three_extractors_copy_every_paragraph_whole(corpus: dict[str, Built], fixture: str) -> None:
+    """poppler, MuPDF and PDFium each give every paragraph of the article as its words, in order,
+    with nothing between them: no word broken at a line end, no U+FFFE, no running head or page
+    number inside a sentence, real hyphens and curly quotes kept (tests/copying.py)."""
+    built = corpus[fixture]
+    assert copying.problems(built.edition("pdf"), built.edition("html")) == []
+
+
+def test_the_licence_name_copies_with_its_hyphens(corpus: dict[str, Built]) -> None:
+    name = "Creative Commons Attribution-NonCommercial-NoDerivatives 4.0 International"
+    for extractor, text in extracted(corpus["us-north-korean-summitry-round-two"].edition("pdf")).items():
+        assert name in squash(text), extractor
+
+
+def _structure(pdf: Path) -> tuple[pikepdf.Pdf, list[Element]]:
+    document = pikepdf.open(pdf)
+    return document, read_structure(document).elements
+
+
+def test_one_article_and_one_p_per_paragraph_across_pages(corpus: dict[str, Built]) -> None:
+    for fixture in ("us-north-korean-summitry-round-two", "field-notes-on-footnotes"):
+        built = corpus[fixture]
+        document, elements = _structure(built.edition("pdf"))
+        with document:
+            assert len(document.pages) > 1
+            articles = [e for e in elements if e.role == "Art"]
+            assert len(articles) == 1, fixture
+            # The body is the article's Div with the most paragraphs.
+            divisions = [kid for kid in articles[0].kids if kid.role == "Div"]
+            body = max(divisions, key=lambda d: sum(e.role == "P" for e in d.walk()))
+            pdf_paragraphs = [e for e in body.walk() if e.role == "P"]
+            html_paragraphs = article(built.edition("html")).xpath(
+                ".//*[self::p or self::pre][not(ancestor::section[contains(@class, 'footnotes')])]"
+            )
+            assert len(pdf_paragraphs) == len(html_paragraphs), fixture
+            pages = {page for p in pdf_paragraphs for page, _ in p.mcids}
+            assert len(pages) > 1, "the body runs over pages"
+            if fixture == "us-north-korean-summitry-round-two":
+                crossing = [p for p in pdf_paragraphs if len({page for page, _ in p.mcids}) > 1]
+                assert len(crossing) == 2, "two paragraphs cross a page, each one /P"
+
+
+def test_notes_are_note_elements_called_by_their_links(corpus: dict[str, Built]) -> None:
+    built = corpus["field-notes-on-footnotes"]
+    expected = len(notes(article(built.edition("html"))))
+    document, elements = _structure(built.edition("pdf"))
+    with document:
+        note_elements = [e for e in elements if e.role == "Note"]
+        assert len(note_elements) == expected >= 2
+        ids = document.Root.StructTreeRoot.IDTree.Names
+        registered = {str(ids[i]): ids[i + 1].objgen for i in range(0, len(ids), 2)}
+        for number, note in enumerate(note_elements, start=1):
+            identifier = str(note.obj.ID)
+            assert registered[identifier] == note.obj.objgen
+            assert note.kids[0].role == "Lbl"
+            siblings = note.parent.kids
+            call = siblings[siblings.index(note) - 1]
+            assert call.role == "Link"
+            targets = {str(document.get_object(objgen).Dest) for objgen in call.annotations}
+            assert targets == {identifier}, f"note {number} is not linked from the call before it"
+
+
+def test_the_figure_is_read_once(corpus: dict[str, Built]) -> None:
+    """The rich manuscript's figure has only a caption: the /Figure's alt text is that caption,
+    and the /Caption is inside the /Figure, which its alt text replaces, so it is not read twice."""
+    document, elements = _structure(corpus["field-notes-on-footnotes"].edition("pdf"))
+    with document:
+        (figure,) = [e for e in elements if e.role == "Figure"]
+        assert str(figure.obj.Alt).startswith("A grey square")
+        assert [kid.role for kid in figure.kids] == ["Caption"]
+        assert figure.mcids, "the image itself is the figure's content"
+        assert not [e for e in elements if e.role == "Caption" and e.parent is not figure]
+
+
+def test_running_heads_and_page_numbers_are_drawn_artifacts(corpus: dict[str, Built]) -> None:
+    """Furniture is marked /Artifact /Pagination and drawn as shapes, so no extractor copies it."""
+    pdf = corpus["us-north-korean-summitry-round-two"].edition("pdf")
+    with pikepdf.open(pdf) as document:
+        for index, page in enumerate(document.pages):
+            furniture = 0
+            depth = None
+            for operands, operator in pikepdf.parse_content_stream(page):
+                op = str(operator)
+                if op == "BDC" and str(operands[0]) == "/Artifact" and operands[1].get("/Type") == "/Pagination":
+                    furniture += 1
+                    depth = 0
+                elif depth is not None and op in ("BDC", "BMC"):
+                    depth += 1
+                elif depth is not None and op == "EMC":
+                    depth = None if depth == 0 else depth - 1
+                elif depth is not None:
+                    assert op not in TEXT_SHOWING, f"page {index + 1}: furniture drawn as text"
+            assert furniture == (0 if index == 0 else 2), f"page {index + 1}"
+    for extractor, text in extracted(pdf).items():
+        lines = [line.strip() for line in text.splitlines()]
+        assert "US and North Korean Summitry: Round Two" not in lines, f"{extractor} copies a running head"
+        assert not re.search(r"^\s*\d+\s*$", text, re.MULTILINE), f"{extractor} copies a page number"
+
+
+def test_a_figure_that_does_not_fit_floats_while_the_text_flows_on(corpus: dict[str, Built]) -> None:
+    """A tall chart after the opening paragraphs does not fit on page 1: in print the text after
+    it moves up to fill the page, and no page before a figure is left more than a third empty.
+    The HTML keeps the writer's order. A figure with its own description is a /Figure with that
+    alt text beside its /Caption; one with only a caption holds the /Caption (read once)."""
+    built = corpus["figures-that-float"]
+    mm = 72 / 25.4
+    document = pdfium.PdfDocument(str(built.edition("pdf")))
+    floated = 0
+    try:
+        for index in range(1, len(document)):
+            page, previous = document[index], document[index - 1]
+            _, height = page.get_size()
+            images = list(page.get_objects(filter=(pdfium.raw.FPDF_PAGEOBJ_IMAGE,)))
+            if not images or max(image.get_bounds()[3] for image in images) < height - 24 * mm - 20:
+                continue  # no figure heads this page
+            floated += 1
+            text = previous.get_textpage()
+            bottoms = [
+                text.get_charbox(i)[1] for i in range(text.count_chars()) if not text.get_text_range(i, 1).isspace()
+            ]
+            empty = (min(bottoms) - 26 * mm) / (height - 50 * mm)
+            assert empty <= 1 / 3, f"page {index} is {empty:.0%} empty before the figure on page {index + 1}"
+    finally:
+        document.close()
+    assert floated >= 1
+    html = lxml.html.parse(str(built.edition("html"))).getroot()
+    body = html.xpath("//div[@class='article-body']")[0]
+    assert [el.tag for el in body][:5] == ["p", "p", "p", "figure", "p"], "the HTML keeps the writer's order"
+    pdf, elements = _structure(built.edition("pdf"))
+    with pdf:
+        figures = [e for e in elements if e.role == "Figure"]
+        described, captioned = figures
+        assert str(described.obj.Alt).startswith("A bar chart of five dark blue bars")
+        assert described.parent.role == "Div"
+        assert [k.role for k in described.parent.kids] == ["Figure", "Caption"]
+        assert str(captioned.obj.Alt) == "The same chart again, with only a caption."
+        assert [k.role for k in captioned.kids] == ["Caption"]
+
+
+@pytest.mark.parametrize("fixture", FIXTURES)
+def test_mupdf_draws_every_glyph(corpus: dict[str, Built], fixture: str) -> None:
+    """MuPDF follows the PDF standard where poppler and PDFium are lenient: it looks a CID font's
+    glyphs up by CID. It once drew no Chinese, Japanese or Korean at all (publish.fonts)."""
+    done = subprocess.run(
+        ["mutool", "draw", "-q", "-r", "20", "-F", "pgm", "-o", "/dev/null", str(corpus[fixture].edition("pdf"))],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    complaints = [line for line in done.stderr.splitlines() if line and "ICC support is not available" not in line]
+    assert complaints == []
