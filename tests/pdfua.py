@@ -1,6 +1,10 @@
 """The machine-checkable failure conditions of the Matterhorn Protocol 1.1 that
 bear on a PDF's structure, checked with pikepdf.
 
+Besides the numbered conditions, two checks of this product's own: the
+parent tree and the structure agree ("structure": ISO 32000-1, 14.7.4.4),
+and every link annotation has an area ("link-area").
+
 veraPDF, the reference PDF/UA validator, cannot be had on these machines
 (STACK.md). This module checks what a program can decide alone; the
 conditions that need a person (is the alt text right? is the reading order
@@ -133,7 +137,7 @@ def failures(path: Path) -> list[str]:
     with pikepdf.open(path) as pdf:
         found += _document(pdf)
         if "/StructTreeRoot" not in pdf.Root:
-            return [*found, "01-001: no structure tree: the document is not tagged"]
+            return [*found, "01-005: no structure tree: no content is tagged"]
         structure = read_structure(pdf)
         found += _content(pdf, structure)
         found += _elements(structure)
@@ -157,8 +161,10 @@ def _document(pdf: pikepdf.Pdf) -> list[str]:
         if "dc:title" not in xmp:
             found.append("06-003: the XMP has no dc:title")
     preferences = pdf.Root.get("/ViewerPreferences")
-    if preferences is None or not bool(preferences.get("/DisplayDocTitle", False)):
-        found.append("07-001: /ViewerPreferences /DisplayDocTitle is not true")
+    if preferences is None or "/DisplayDocTitle" not in preferences:
+        found.append("07-001: /ViewerPreferences has no /DisplayDocTitle")
+    elif not bool(preferences.DisplayDocTitle):
+        found.append("07-002: /ViewerPreferences /DisplayDocTitle is false")
     if not str(pdf.Root.get("/Lang", "")):
         found.append("11-001: the catalog has no /Lang, and no natural language is set")
     return found
@@ -187,25 +193,25 @@ def _content(pdf: pikepdf.Pdf, structure: Structure) -> list[str]:
     for element in structure.elements:
         owners.update(element.mcids)
     for orphan in sorted(marked - set(owners)):
-        found.append(f"01-001: page {orphan[0] + 1}: MCID {orphan[1]} belongs to no structure element (an orphan)")
+        found.append(f"01-005: page {orphan[0] + 1}: MCID {orphan[1]} belongs to no structure element (an orphan)")
     for key, count in sorted(owners.items()):
         if count > 1:
-            found.append(f"01-001: page {key[0] + 1}: MCID {key[1]} is claimed by {count} structure elements")
+            found.append(f"structure: page {key[0] + 1}: MCID {key[1]} is claimed by {count} structure elements")
         if key not in marked:
-            found.append(f"01-001: page {key[0] + 1}: a structure element claims MCID {key[1]}, which has no content")
+            found.append(f"structure: page {key[0] + 1}: an element claims MCID {key[1]}, which has no content")
     parent_tree = _number_tree(pdf.Root.StructTreeRoot.get("/ParentTree"))
     by_object = {element.obj.objgen: element for element in structure.elements}
     for index, page in enumerate(pdf.pages):
         if "/StructParents" not in page.obj:
             if any(p == index for p, _ in marked):
-                found.append(f"01-001: page {index + 1} has tagged content but no /StructParents")
+                found.append(f"structure: page {index + 1} has tagged content but no /StructParents")
             continue
         entry = parent_tree.get(int(page.obj.StructParents))
         for p, mcid in sorted(k for k in marked if k[0] == index):
             owner = entry[mcid] if entry is not None and mcid < len(entry) else None
             element = by_object.get(owner.objgen) if isinstance(owner, pikepdf.Object) else None
             if element is None or (p, mcid) not in element.mcids:
-                found.append(f"01-001: page {p + 1}: the parent tree does not lead MCID {mcid} to its element")
+                found.append(f"structure: page {p + 1}: the parent tree does not lead MCID {mcid} to its element")
     return found
 
 
@@ -225,18 +231,20 @@ def _number_tree(node: pikepdf.Object | None) -> dict[int, pikepdf.Object]:
 def _elements(structure: Structure) -> list[str]:
     found = []
     role_map = structure.root.obj.get("/RoleMap", {})
+    remapped = [key for key in sorted(role_map.keys()) if key[1:] in STANDARD]
+    found += [f"02-004: the standard type {key} is role-mapped" for key in remapped]
     ids: Counter[str] = Counter()
     headings = []
     for element in structure.elements:
         role = element.role
         if role not in STANDARD and ("/" + role) not in role_map:
-            found.append(f"02-004: /{role} is neither a standard structure type nor role-mapped to one")
+            found.append(f"02-001: /{role} is neither a standard structure type nor role-mapped to one")
         parent = element.parent.role if element.parent is not None else ""
         if role in PARENTS and parent not in PARENTS[role]:
-            code = "16-001" if role in ("LI", "Lbl", "LBody") else "09-004"
+            code = "09-005" if role in ("LI", "Lbl", "LBody") else "09-004"
             found.append(f"{code}: /{role} inside /{parent}")
         if role == "L" and any(kid.role != "LI" for kid in element.kids if kid.role != "Caption"):
-            found.append("09-004: a list (/L) has a kid other than /LI or /Caption")
+            found.append("09-005: a list (/L) has a kid other than /LI or /Caption")
         if role in ("Figure", "Formula") and "/Alt" not in element.obj and "/ActualText" not in element.obj:
             found.append(f"{'13-004' if role == 'Figure' else '17-002'}: a /{role} has no alternate text")
         if role == "TH":
@@ -277,15 +285,17 @@ def _annotations(pdf: pikepdf.Pdf, structure: Structure) -> list[str]:
     owner_of = {annotation: element for element in structure.elements for annotation in element.annotations}
     for index, page in enumerate(pdf.pages):
         annotations = list(page.obj.get("/Annots", []))
-        if annotations and page.obj.get("/Tabs") != "/S":
-            found.append(f"28-008: page {index + 1} has annotations but its /Tabs is not /S")
+        if annotations and "/Tabs" not in page.obj:
+            found.append(f"28-008: page {index + 1} has annotations but no /Tabs")
+        elif annotations and page.obj.Tabs != "/S":
+            found.append(f"28-009: page {index + 1} has annotations and a /Tabs other than /S")
         for annotation in annotations:
             if annotation.get("/Subtype") != "/Link":
                 continue
             where = f"page {index + 1}: the link to {_target(annotation)}"
             x1, y1, x2, y2 = (float(v) for v in annotation.Rect)
             if abs(x2 - x1) < 0.01 or abs(y2 - y1) < 0.01:
-                found.append(f"28-011: {where} has no area")
+                found.append(f"link-area: {where} has no area: nothing to click, and a reader announces it")
             element = owner_of.get(annotation.objgen)
             if element is None or element.role != "Link":
                 found.append(f"28-011: {where} is not nested in a /Link element (it is in {element and element.role})")
