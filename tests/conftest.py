@@ -88,3 +88,20 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
         build(manuscript, out, environ={})
         found[manuscript.stem] = Built(manuscript, out)
     return found
+
+
+@pytest.fixture(scope="session")
+def hyphenated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every fixture's PDF, with a publisher's print.css that sets the body justified and hyphenated."""
+    styles = tmp_path_factory.mktemp("hyphenating-styles")
+    (styles / "css").mkdir()
+    default = (Path(__file__).resolve().parents[1] / "styles" / "css" / "print.css").read_text(encoding="utf-8")
+    ours = default.replace("text-align: left;\n  hyphens: manual;", "text-align: justify;\n  hyphens: auto;", 1)
+    assert ours != default
+    (styles / "css" / "print.css").write_text(ours, encoding="utf-8")
+    found = {}
+    for manuscript in EVERY:
+        out = tmp_path_factory.mktemp(f"hyphenated-{manuscript.stem}")
+        build(manuscript, out, formats=("pdf",), environ={}, styles=styles)
+        found[manuscript.stem] = out / f"{manuscript.stem}.pdf"
+    return found

@@ -28,7 +28,6 @@ from readers import NS, Epub, pdf_pages
 from validators import pinned, validate
 from words import markdown_words, missing, words
 
-from publish.build import build
 from publish.fonts import ASCII, GENERATED, SPACES, math_italic
 
 MATHML = "http://www.w3.org/1998/Math/MathML"
@@ -261,23 +260,6 @@ def test_publish_check_passes_every_output_strictly(corpus: dict[str, Built], fi
     done = publish("check", "--strict", "--manuscript", built.manuscript, *files)
     assert (done.returncode, done.stderr) == (0, ""), done.stdout
     assert done.stdout.count(": complete attribution (") == 4
-
-
-@pytest.fixture(scope="session")
-def hyphenated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Every fixture's PDF, with a publisher's print.css that sets the body justified and hyphenated."""
-    styles = tmp_path_factory.mktemp("hyphenating-styles")
-    (styles / "css").mkdir()
-    default = (Path(__file__).resolve().parents[1] / "styles" / "css" / "print.css").read_text(encoding="utf-8")
-    ours = default.replace("text-align: left;\n  hyphens: manual;", "text-align: justify;\n  hyphens: auto;", 1)
-    assert ours != default
-    (styles / "css" / "print.css").write_text(ours, encoding="utf-8")
-    found = {}
-    for manuscript in EVERY:
-        out = tmp_path_factory.mktemp(f"hyphenated-{manuscript.stem}")
-        build(manuscript, out, formats=("pdf",), environ={}, styles=styles)
-        found[manuscript.stem] = out / f"{manuscript.stem}.pdf"
-    return found
 
 
 @pytest.mark.parametrize("fixture", [p.stem for p in EVERY])

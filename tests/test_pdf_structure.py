@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import copying
@@ -182,3 +183,58 @@ def test_mupdf_draws_every_glyph(corpus: dict[str, Built], fixture: str) -> None
     )
     complaints = [line for line in done.stderr.splitlines() if line and "ICC support is not available" not in line]
     assert complaints == []
+
+
+def _tampered(pdf: Path, tmp: Path, change: Callable[[pikepdf.Pdf], None]) -> Path:
+    out = tmp / f"tampered-{change.__name__}.pdf"
+    with pikepdf.open(pdf) as document:
+        change(document)
+        document.save(out)
+    return out
+
+
+def test_the_checks_fail_on_the_defects_they_look_for(corpus: dict[str, Built], tmp_path: Path) -> None:
+    """Each defect WeasyPrint's own tagging had, put back into a good PDF, is found."""
+    good = corpus["field-notes-on-footnotes"].edition("pdf")
+
+    def orphan(document: pikepdf.Pdf) -> None:
+        element = next(e for e in read_structure(document).elements if e.role == "P" and e.mcids)
+        element.obj.K = pikepdf.Array([])  # its text is still on the page, owned by nothing
+
+    def link_under_span(document: pikepdf.Pdf) -> None:
+        element = next(e for e in read_structure(document).elements if e.role == "Link")
+        element.obj.S = pikepdf.Name("/Span")
+
+    def zero_area(document: pikepdf.Pdf) -> None:
+        annotation = next(a for page in document.pages for a in page.obj.get("/Annots", []))
+        x1, y1, _, y2 = annotation.Rect
+        annotation.Rect = pikepdf.Array([x1, y1, x1, y2])
+
+    def note_without_id(document: pikepdf.Pdf) -> None:
+        note = next(e for e in read_structure(document).elements if e.role == "Note")
+        del note.obj["/ID"]
+
+    def untagged_text(document: pikepdf.Pdf) -> None:
+        page = document.pages[0]
+        page.contents_add(document.make_stream(b"BT /F1 9 Tf 10 10 Td (x) Tj ET"), prepend=False)
+
+    expected = {
+        orphan: "01-005",
+        link_under_span: "28-011",
+        zero_area: "link-area",
+        note_without_id: "19-003",
+        untagged_text: "01-005",
+    }
+    for change, code in expected.items():
+        found = failures(_tampered(good, tmp_path, change))
+        assert any(f.startswith(code) for f in found), (change.__name__, found)
+
+
+def test_the_copy_check_fails_on_hyphenated_text(corpus: dict[str, Built], hyphenated: dict[str, Path]) -> None:
+    """The same article set justified and hyphenated (a publisher's choice): some words are broken
+    at line ends, and the copy check says where, for MuPDF and PDFium at least."""
+    problems = copying.problems(
+        hyphenated["us-north-korean-summitry-round-two"], corpus["us-north-korean-summitry-round-two"].edition("html")
+    )
+    assert any(p.startswith("mupdf: not whole") for p in problems)
+    assert any(p.startswith("pdfium: U+FFFE") for p in problems)
