@@ -8,6 +8,7 @@ second core; everything else, argument parsing included, happens meanwhile.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -25,15 +26,16 @@ def _wants_pdf(argv: list[str]) -> bool:
 
 
 def main() -> int:
-    worker = None
-    if _wants_pdf(sys.argv[1:]):
-        from publish.worker import PdfWorker
+    with contextlib.ExitStack() as owner:  # the worker, if any, never outlives this block
+        worker = None
+        if _wants_pdf(sys.argv[1:]):
+            from publish.worker import PdfWorker
 
-        worker = PdfWorker()
-    from publish.cli import EXIT_INTERRUPTED
-    from publish.cli import main as cli_main
+            worker = owner.enter_context(PdfWorker())
+        from publish.cli import EXIT_INTERRUPTED
+        from publish.cli import main as cli_main
 
-    code = cli_main(worker=worker)
+        code = cli_main(worker=worker)
     if code == EXIT_INTERRUPTED:
         # Everything is cleaned up already. Leave now: after a Ctrl-C with the
         # PDF worker running, CPython's own shutdown was seen to end some

@@ -9,8 +9,10 @@ PDF worker, when the CLI started one), pandoc (once), the EPUB, the HTML.
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import json
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -251,9 +253,30 @@ def _build(
                 if worker is not None:
                     worker.cancel()  # before the staging folder goes: it may be writing the PDF there
                 raise
-    except OSError as exc:  # a full disk, a read-only folder: the previous files stay
+    except OSError as exc:  # the previous files stay, whatever failed
+        if not _writing(exc, out_dir):
+            raise
         raise RenderError(f"cannot write the editions to {out_dir}: {exc.strerror or exc}") from exc
     return BuildResult(tuple(outputs), tuple(cached))
+
+
+# What only a write can fail with: a full disk, a quota, a file too large, a read-only file system.
+_WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
+
+
+def _writing(exc: OSError, out_dir: Path) -> bool:
+    """Whether ``exc`` is a failure to write the output (into DIR or the staging folder beside it),
+    rather than to read an input or to talk to the PDF worker."""
+    if exc.errno in _WRITE_ERRNOS:
+        return True
+    if not exc.filename:
+        return False
+    target = Path(os.fsdecode(exc.filename)).resolve()
+    out = out_dir.resolve()
+    if target == out or out in target.parents:
+        return True
+    staged = [p for p in (target, *target.parents) if p.parent == out.parent]  # beside DIR
+    return bool(staged) and staged[0].name.startswith(f".{out.name}.staging-")
 
 
 def _names(job: _Job, part: str) -> list[str]:

@@ -194,14 +194,19 @@ class _Progress:
 
 
 def _build(args: argparse.Namespace, worker: PdfWorker | None) -> int:
-    started = time.perf_counter()
     if worker is None and "pdf" in args.only and os.name == "posix":
         from publish.worker import PdfWorker
 
-        worker = PdfWorker()  # imports WeasyPrint on the other core from now on
-    elif worker is not None and "pdf" not in args.only:
+        with PdfWorker() as ours:  # imports WeasyPrint on the other core from now on
+            return _build_with(args, ours)
+    if worker is not None and "pdf" not in args.only:
         worker.cancel()
         worker = None
+    return _build_with(args, worker)
+
+
+def _build_with(args: argparse.Namespace, worker: PdfWorker | None) -> int:
+    started = time.perf_counter()
     from publish.build import build
     from publish.cache import Cache, default_root
 

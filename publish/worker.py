@@ -63,12 +63,19 @@ def _cpus() -> set[int] | None:
 
 
 class PdfWorker:
-    """One forked process that builds one PDF."""
+    """One forked process that builds one PDF, owned by a ``with`` block.
+
+    Leaving the block stops the worker if it still runs, however the block
+    ends: no worker outlives the command. Every outcome comes back through
+    the results pipe with its reason; if the worker dies without one (killed,
+    out of memory), the PDF is laid out in this process instead.
+    """
 
     def __init__(self) -> None:
         jobs_r, self._jobs_w = os.pipe()
         self._results_r, results_w = os.pipe()
         self._cpus = _cpus()
+        self._job: PrintJob | None = None
         self.pid = os.fork()
         if self._cpus is not None:
             # One core each: the worker keeps its core (and its caches) to
@@ -84,6 +91,12 @@ class PdfWorker:
         os.close(results_w)
         self._done = False
 
+    def __enter__(self) -> PdfWorker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cancel()
+
     @staticmethod
     def _serve(jobs: int, results: int) -> None:
         code = 0
@@ -92,12 +105,17 @@ class PdfWorker:
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             _no_library_search()
-            from publish.editions.pdf import render  # the slow import, in parallel
+            outcome: tuple[str, Any]
+            try:
+                from publish.editions.pdf import render  # the slow import, in parallel
+            except (ImportError, OSError) as exc:  # WeasyPrint, or a library it loads (Pango, HarfBuzz)
+                _read_all(jobs)  # take the job all the same: the main process never meets a closed pipe
+                _write_all(results, pickle.dumps(("unavailable", unavailable(exc))))
+                return
             from publish.errors import PublishError
 
             job = _read_all(jobs)
             if job:
-                outcome: tuple[str, Any]
                 try:
                     outcome = ("ok", str(render(pickle.loads(job))))
                 except PublishError as exc:
@@ -113,14 +131,19 @@ class PdfWorker:
             os._exit(code)  # never return into the parent's code
 
     def submit(self, job: PrintJob) -> None:
-        _write_all(self._jobs_w, pickle.dumps(job))
-        os.close(self._jobs_w)
-        self._jobs_w = -1
+        self._job = job  # kept: laid out here if the worker dies
+        try:
+            _write_all(self._jobs_w, pickle.dumps(job))
+        except BrokenPipeError:
+            pass  # the worker is gone; result() says why, or lays the PDF out here
+        finally:
+            os.close(self._jobs_w)
+            self._jobs_w = -1
 
     def result(self, tick: Callable[[], None] = lambda: None) -> Path:
         """Wait for the PDF, calling ``tick`` every tenth of a second; raise
         what the worker raised."""
-        from publish.errors import RenderError
+        from publish.errors import RenderError, ToolError
 
         while not select.select([self._results_r], [], [], 0.1)[0]:
             tick()
@@ -129,10 +152,16 @@ class PdfWorker:
         if not data:
             if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGINT, signal.SIGTERM):
                 raise KeyboardInterrupt  # Ctrl-C reached the worker first
-            raise RenderError("the PDF worker stopped without a result")
+            if self._job is None:
+                raise RenderError("the PDF worker stopped before it was given the PDF to lay out")
+            from publish.editions.pdf import render
+
+            return render(self._job)  # the worker died without a word: do its work here
         kind, value = pickle.loads(data)
         if kind == "ok":
             return Path(value)
+        if kind == "unavailable":
+            raise ToolError(value)
         if kind == "error":
             _name, message, code = value
             error = RenderError(message)
@@ -155,7 +184,45 @@ class PdfWorker:
         for fd in (self._jobs_w, self._results_r):
             if fd >= 0:
                 os.close(fd)
+        self._jobs_w = self._results_r = -1
         _, status = os.waitpid(self.pid, 0)
         if self._cpus is not None:
             os.sched_setaffinity(0, self._cpus)  # the main process may use every core again
         return status
+
+
+# What a library WeasyPrint loads is called on Debian and Ubuntu, by the name it is loaded as.
+_DEBIAN_PACKAGES = {
+    "pango-1.0": "libpango-1.0-0",
+    "pangoft2-1.0": "libpangoft2-1.0-0",
+    "harfbuzz-subset": "libharfbuzz-subset0",
+    "harfbuzz": "libharfbuzz0b",
+    "fontconfig": "libfontconfig1",
+    "gobject-2.0": "libglib2.0-0",
+}
+
+
+def unavailable(exc: BaseException) -> str:
+    """Why WeasyPrint cannot be imported, and what to install, in one message."""
+    import re
+
+    text = str(exc)
+    if isinstance(exc, ImportError):
+        return (
+            f"WeasyPrint, which lays out the PDF, cannot be imported ({text}): reinstall publish with its "
+            "dependencies, or build without the PDF (--only html,epub)"
+        )
+    libraries = re.findall(r"cannot load library '([^']+)'", text) or re.findall(r"lib([\w.+-]+?)\.so", text)
+    names = []
+    for library in libraries:
+        stem = re.sub(r"^lib|\.so.*$|-\d+$|\.dylib$|\.dll$", "", library)
+        package = next((p for key, p in _DEBIAN_PACKAGES.items() if stem.startswith(key)), None)
+        names.append(f"{library} (Debian, Ubuntu: {package})" if package else library)
+    if names:
+        shown = ", ".join(dict.fromkeys(names))
+        return (
+            f"WeasyPrint cannot load {shown}, which it needs to lay out the PDF: install Pango and HarfBuzz "
+            "with your system's packages (see the README's prerequisites), or build without the PDF "
+            "(--only html,epub)"
+        )
+    return f"WeasyPrint, which lays out the PDF, cannot be loaded: {text}"
