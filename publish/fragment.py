@@ -202,9 +202,46 @@ def for_html(fragment: str, sources: Mapping[str, str]) -> str:
     return _inner(root, "html")
 
 
-def for_print(fragment: str) -> str:
-    """End notes become WeasyPrint footnotes (``float: footnote``) just after their call."""
+# What a footnote can carry and still be set at the foot of the page: a note holding any other
+# block (a table, a figure, a heading) sends all the notes to the end, as end notes.
+_NOTE_BLOCKS = frozenset({"p", "ul", "ol", "li", "pre", "blockquote", "div", "dl", "dt", "dd"})
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def footnotes_possible(fragment: str) -> bool:
+    """Whether every note can be a footnote: none holds a table, a figure, a rule or a heading."""
     root = _parse(fragment, namespaced=False)
+    for section in _find(root, "section", "footnotes"):
+        for item in section.iter("li"):
+            for el in item.iter():
+                if isinstance(el.tag, str) and el is not item and el.tag in _BLOCK_TAGS and el.tag not in _NOTE_BLOCKS:
+                    return False
+    return True
+
+
+_BLOCK_TAGS = frozenset(
+    {"address", "article", "aside", "blockquote", "details", "div", "dl", "dt", "dd", "fieldset", "figcaption"}
+    | {"figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav"}
+    | {"ol", "p", "pre", "section", "table", "ul", "math"}
+)
+
+
+def for_print(fragment: str, *, footnotes: bool = True) -> str:
+    """The body for print: each note a WeasyPrint footnote (``float: footnote``) just after its
+    call, or, with ``footnotes=False``, end notes under a "Notes" heading.
+
+    A footnote is an inline element (a span) where its call is, so a note's
+    own blocks (paragraphs, lists, code, quotations) become spans that
+    print.css sets as blocks: their text all stays. A call in a heading has
+    its note put after the heading, so the heading holds only its words.
+    """
+    root = _parse(fragment, namespaced=False)
+    if not footnotes:
+        _notes_heading(root)
+        for back in _find(root, "a", "footnote-back"):
+            _remove(back)
+        _print_forms(root)
+        return _inner(root, "html")
     notes = {li.get("id"): li for li in root.iter("li") if li.get("id")}
     for ref in _find(root, "a", "footnote-ref"):
         note = notes.get((ref.get("href") or "").lstrip("#"))
@@ -215,30 +252,34 @@ def for_print(fragment: str) -> str:
         # The call stays a link to its note (the note keeps its id), so the PDF's call is a /Link
         # to its /Note; WeasyPrint's own call (::footnote-call) is switched off in print.css.
         span = etree.Element("span", {"class": "footnote", "id": note.get("id") or ""})
-        paragraphs = [p for p in note if _tag(p) == "p"] or [note]
-        for index, paragraph in enumerate(paragraphs):
-            if index:
-                etree.SubElement(span, "br")
-            if paragraph.text:
-                if len(span):
-                    span[-1].tail = (span[-1].tail or "") + paragraph.text
-                else:
-                    span.text = (span.text or "") + paragraph.text
-            for child in list(paragraph):
-                span.append(child)
-        span.tail, ref.tail = ref.tail, None
-        ref.addnext(span)
+        span.text = note.text
+        for child in list(note):
+            span.append(child)
+        for el in list(span.iter()):
+            if el is not span and isinstance(el.tag, str) and el.tag in _NOTE_BLOCKS:
+                el.set("class", f"note-block note-{el.tag} {el.get('class') or ''}".strip())
+                el.tag = "span"
+        heading = next((a for a in ref.iterancestors() if a.tag in _HEADINGS), None)
+        if heading is not None:
+            span.tail = heading.tail
+            heading.tail = None
+            heading.addnext(span)
+        else:
+            span.tail, ref.tail = ref.tail, None
+            ref.addnext(span)
     for section in _find(root, "section", "footnotes"):
         _remove(section)
     _print_forms(root)
     return _inner(root, "html")
 
 
-# A line may break inside a word only after one of these; a word holding one is kept whole in print.
-_INNER_BREAKS = "\\-\u2010\u2012\u2013\u2014\u2015/\u00ad\u200b"
+# Where a line may break inside a word, other than at a space: after a hyphen, a dash or a slash,
+# and before a dash. A word joiner (U+2060) either side takes the break away.
+_INNER_BREAKS = "\\-\u2010\u2012\u2013\u2014\u2015/"
 _COMPOUND = re.compile(rf"[^\s{_INNER_BREAKS}]*(?:[{_INNER_BREAKS}]+[^\s{_INNER_BREAKS}]*)+")
-_LONGEST_WHOLE = 40  # characters: a longer run (a URL) still breaks, or it would run past the margin
-_NOT_PROSE = frozenset({"code", "pre", "kbd", "samp", "script", "style"})
+_LONGEST_WHOLE = 70  # characters, about a line: a longer run would run past the margin
+_NOT_TEXT = frozenset({"script", "style", "title"})
+WORD_JOINER = "\u2060"
 
 
 def whole_compounds(root: etree._Element) -> None:
@@ -248,58 +289,37 @@ def whole_compounds(root: etree._Element) -> None:
     and a word copied from it is the word written: a line end inside
     "Sino-US" copies as "Sino- US" from MuPDF, "Sino\ufffeUS" from PDFium,
     and "SinoUS" from poppler, which takes the hyphen for a hyphenation.
-    Each such word is wrapped in a no-break span; the text is unchanged.
-    Applied to the whole print document: the colophon's licence name
-    ("Attribution-NonCommercial-NoDerivatives") must copy as it is too.
+    A word joiner goes either side of each such hyphen, dash or slash: it
+    forbids the break, and it has no glyph, so the PDF's text, and what
+    copying gives, is the text written. (A no-break span would do the same
+    in a browser, but WeasyPrint then breaks the line before it too early,
+    leaving a word alone on a line.) Code too: poppler copied a wrapped
+    "--delete-excluded" as "--delete -delete-excluded". Applied to the print
+    document's body: the colophon's licence name must copy as it is too.
     """
 
-    def pieces(text: str) -> list[tuple[str, bool]]:
-        out: list[tuple[str, bool]] = []
-        last = 0
-        for found in _COMPOUND.finditer(text):
+    def joined(text: str) -> str:
+        def keep(found: re.Match[str]) -> str:
             word = found.group(0)
-            if len(word) > _LONGEST_WHOLE or not any(ch.isalnum() for ch in word):
-                continue
-            out.append((text[last : found.start()], False))
-            out.append((word, True))
-            last = found.end()
-        out.append((text[last:], False))
-        return out
+            if not any(ch.isalnum() for ch in word):
+                return word
+            # Too long to keep whole (a URL): it may still break after a slash, where a copy gains a
+            # space but loses nothing, and never at a hyphen, which poppler would take away.
+            breaks = _INNER_BREAKS.replace("/", "") if len(word) > _LONGEST_WHOLE else _INNER_BREAKS
+            return re.sub(f"[{breaks}]+", lambda m: WORD_JOINER + m.group(0) + WORD_JOINER, word).strip(WORD_JOINER)
 
-    def spans(parts: list[tuple[str, bool]]) -> list[etree._Element]:
-        made = []
-        for index in range(1, len(parts) - 1, 2):
-            span = etree.Element("span", {"class": "nobreak"})
-            span.text = parts[index][0]
-            span.tail = parts[index + 1][0]
-            made.append(span)
-        return made
+        return _COMPOUND.sub(keep, text)
 
-    for el in list(root.iter()):
-        if (
-            not isinstance(el.tag, str)
-            or _tag(el) in _NOT_PROSE
-            or "nobreak" in (el.get("class") or "")
-            or any(isinstance(a.tag, str) and _tag(a) in _NOT_PROSE for a in el.iterancestors())
-        ):
+    for el in root.iter():
+        if not isinstance(el.tag, str):
             continue
-        if el.text and _COMPOUND.search(el.text) and len(parts := pieces(el.text)) > 1:
-            el.text = parts[0][0]
-            for offset, span in enumerate(spans(parts)):
-                el.insert(offset, span)
+        prose = _tag(el) not in _NOT_TEXT
+        if prose and el.text:
+            el.text = joined(el.text)
         parent = el.getparent()
-        if (
-            parent is not None
-            and el.tail
-            and _tag(parent) not in _NOT_PROSE
-            and _COMPOUND.search(el.tail)
-            and len(parts := pieces(el.tail)) > 1
-        ):
-            el.tail = parts[0][0]
-            anchor = el
-            for span in spans(parts):
-                anchor.addnext(span)
-                anchor = span
+        tail_prose = parent is not None and _tag(parent) not in _NOT_TEXT
+        if tail_prose and el.tail:
+            el.tail = joined(el.tail)
 
 
 def _print_forms(root: etree._Element) -> None:
@@ -311,6 +331,10 @@ def _print_forms(root: etree._Element) -> None:
         parent = math.getparent()
         if parent is not None:
             parent.replace(math, mathml_to_html(math))
+    for ol in root.iter("ol"):  # WeasyPrint numbers from 1 whatever the start attribute says
+        start = ol.get("start") or ""
+        if start.lstrip("-").isdigit() and int(start) != 1:
+            ol.set("style", f"counter-reset: list-item {int(start) - 1}")
     for box in [el for el in root.iter("input") if el.get("type") == "checkbox"]:
         mark = etree.Element("span", {"class": "task-box"})
         mark.text = "✓" if box.get("checked") is not None else "\u00a0"
@@ -400,6 +424,10 @@ def for_kit(fragment: str, sources: Mapping[str, str]) -> str:
     _notes_heading(root)
     _backlinks(root)
     _replace_sources(root, sources)
+    for ol in root.iter("ol"):  # WeasyPrint numbers from 1 whatever the start attribute says
+        start = ol.get("start") or ""
+        if start.lstrip("-").isdigit() and int(start) != 1:
+            ol.set("style", f"counter-reset: list-item {int(start) - 1}")
     for box in [el for el in root.iter("input") if el.get("type") == "checkbox"]:
         _text_before(box, "[x] " if box.get("checked") is not None else "[ ] ")  # a task's state, as text
     inside_math = {el for math in root.iter(f"{MATHML}math") for el in math.iterdescendants()}

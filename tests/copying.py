@@ -60,7 +60,7 @@ def article(html: Path) -> lxml.html.HtmlElement:
 
 def notes(body: lxml.html.HtmlElement) -> list[str]:
     notes = []
-    for li in body.xpath(".//section[contains(@class, 'footnotes')]//li"):
+    for li in body.xpath(".//section[contains(@class, 'footnotes')]/ol/li"):
         for back in li.xpath(".//a[contains(@class, 'footnote-back')]"):
             back.drop_tree()
         notes.append(squash(li.text_content()))
@@ -83,18 +83,38 @@ _CJK_CHAR = re.compile(f"[{CJK}]")
 def tokens(text: str) -> list[str]:
     """The words of ``text`` in order: runs of letters and digits, joined by a hyphen or an apostrophe
     inside a word ("Sino-US", "Korea’s"); each CJK character a word of its own. Punctuation and
-    symbols between words, and the spaces around them, are not words."""
+    symbols between words, and the spaces around them, are not words. Letters and digits are words
+    apart ("here4" is "here" and "4"): a note's call is glued to the word before it."""
     found = []
     for word in _TOKEN.findall(squash(text)):
         if _CJK_CHAR.search(word):
             found += [piece for piece in re.split(f"([{CJK}])", word) if piece]
         else:
-            found.append(word)
+            found += [piece for piece in re.split(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])", word) if piece]
     return found
 
 
-def _contains(haystack: list[str], needle: list[str]) -> bool:
-    return "\x1f" + "\x1f".join(needle) + "\x1f" in "\x1f" + "\x1f".join(haystack) + "\x1f"
+def _contains(haystack: list[str], needle: list[str], calls: frozenset[str] = frozenset()) -> bool:
+    """Whether ``needle`` is in ``haystack``, word after word; a note's call (its number, raised)
+    may stand between any two words, since extractors place a raised number by its own height:
+    poppler set the call of "page 7.¹", at a line's start, before the "7"."""
+    if not calls:
+        return "\x1f" + "\x1f".join(needle) + "\x1f" in "\x1f" + "\x1f".join(haystack) + "\x1f"
+    between = "\x1f(?:(?:" + "|".join(sorted(map(re.escape, calls))) + ")\x1f)*"
+    pattern = "\x1f" + between.join(map(re.escape, needle)) + "\x1f"
+    return re.search(pattern, "\x1f" + "\x1f".join(haystack) + "\x1f") is not None
+
+
+def _calls(paragraph: lxml.html.HtmlElement) -> frozenset[str]:
+    return frozenset(squash(a.text_content()) for a in paragraph.xpath(".//a[contains(@class, 'footnote-ref')]"))
+
+
+def _uncalled(paragraph: lxml.html.HtmlElement) -> list[str]:
+    """The paragraph's words without its notes' calls."""
+    copy = lxml.html.fromstring(lxml.html.tostring(paragraph))
+    for call in copy.xpath(".//a[contains(@class, 'footnote-ref')]"):
+        call.drop_tree()
+    return tokens(copy.text_content())
 
 
 def _without(haystack: list[str], needle: list[str]) -> list[str] | None:
@@ -120,7 +140,7 @@ def problems(pdf: Path, html: Path) -> list[str]:
     note_words = [tokens(note) for note in notes(body)]
     paragraphs = body.xpath(".//p[not(ancestor::section[contains(@class, 'footnotes')])]")
     with_math = [p for p in paragraphs if p.xpath(".//*[local-name()='math']")]
-    expected = [words for p in paragraphs if p not in with_math if (words := tokens(p.text_content()))]
+    expected = [(words, _calls(p)) for p in paragraphs if p not in with_math if (words := _uncalled(p))]
     beside_math = {word for p in with_math for run in runs(p) for word in tokens(run)}
     quotes = sum(squash(p.text_content()).count(q) for p in paragraphs for q in QUOTES)
     found_problems = []
@@ -128,14 +148,18 @@ def problems(pdf: Path, html: Path) -> list[str]:
         if "\ufffe" in text:
             found_problems.append(f"{extractor}: U+FFFE, a word broken at a line end")
         found = tokens(text)
-        for note in note_words:
-            rest = _without(found, note)
+        for number, note in enumerate(note_words, start=1):
+            # a note is set with its number, at the foot of the page or at the end
+            rest = _without(found, [str(number), *note])
+            rest = _without(found, note) if rest is None else rest
             if rest is None:
                 found_problems.append(f"{extractor}: the note {' '.join(note)!r} is not whole")
             else:
                 found = rest
         found_problems += [
-            f"{extractor}: not whole: {' '.join(words)!r}" for words in expected if not _contains(found, words)
+            f"{extractor}: not whole: {' '.join(words)!r}"
+            for words, calls in expected
+            if not _contains(found, words, calls)
         ]
         found_problems += [f"{extractor}: broken beside a formula: {w!r}" for w in sorted(beside_math - set(found))]
         if sum(squash(text).count(q) for q in QUOTES) < quotes:

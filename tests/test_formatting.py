@@ -154,7 +154,7 @@ def _furniture_glyphs(page: pikepdf.Page) -> dict[str, int]:
     for operands, operator in pikepdf.parse_content_stream(page):
         op = str(operator)
         if op == "BDC" and str(operands[0]) == "/Artifact" and operands[1].get("/Type") == "/Pagination":
-            where = str(operands[1].Subtype)
+            where = str(operands[1].get("/Subtype", ""))
             drawn[where] = 0
         elif op == "EMC":
             where = None

@@ -24,6 +24,7 @@ from copying import article, extracted, notes, squash
 from pdfua import TEXT_SHOWING, Element, failures, read_structure
 
 FIXTURES = [p.stem for p in EVERY]
+FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.mark.parametrize("fixture", FIXTURES)
@@ -238,3 +239,82 @@ def test_the_copy_check_fails_on_hyphenated_text(corpus: dict[str, Built], hyphe
     )
     assert any(p.startswith("mupdf: not whole") for p in problems)
     assert any(p.startswith("pdfium: U+FFFE") for p in problems)
+
+
+def test_a_table_over_pages_repeats_its_header_as_an_artifact(corpus: dict[str, Built]) -> None:
+    """The header row is real content once, where the table starts; where it repeats on a later page
+    it is a pagination artifact drawn as shapes, so it is neither read nor copied again."""
+    pdf = corpus["notes-and-tables"].edition("pdf")
+    with pikepdf.open(pdf) as document:
+        headers = [e for e in read_structure(document).elements if e.role == "TH"]
+        assert len(headers) == 6
+        assert all(len({page for page, _ in th.mcids}) == 1 for th in headers), "a /TH gathers text from two pages"
+        repeated = 0
+        for page in list(document.pages)[1:]:
+            inside = False
+            for operands, operator in pikepdf.parse_content_stream(page):
+                op = str(operator)
+                if op == "BDC" and str(operands[0]) == "/Artifact" and "/Subtype" not in operands[1]:
+                    inside, repeated = True, repeated + 1
+                elif op == "EMC":
+                    inside = False
+                elif inside:
+                    assert op not in TEXT_SHOWING
+    assert repeated >= 2 * 6, "each of the 6 header cells repeats on pages 2 and 3"
+    for extractor, text in extracted(pdf).items():
+        assert squash(text).count("Harvested") == 1, extractor
+
+
+def test_a_note_keeps_its_lists_code_and_quotations_and_a_heading_keeps_only_its_words(
+    corpus: dict[str, Built],
+) -> None:
+    built = corpus["notes-and-tables"]
+    text = squash(extracted(built.edition("pdf"))["poppler"])
+    for kept in (
+        "drop anything that failed twice;",
+        '=IF(AND(C2>0, D2>0), "keep", "review")',
+        "Grow what you eat, and eat what you grow.",
+        "That last line is my grandmother’s.",
+    ):
+        assert kept in text
+    assert "7. Total each crop’s yield. 8. Mark the failures" in text, "the list starts at 7, as written"
+    with pikepdf.open(built.edition("pdf")) as document:
+        elements = read_structure(document).elements
+        heading = next(e for e in elements if e.role == "H2")
+        assert [kid.role for kid in heading.kids] == ["Link"], "the heading holds its words and the call"
+        note = heading.parent.kids[heading.parent.kids.index(heading) + 1]
+        assert note.role == "Note", "the note called from the heading follows it"
+
+
+def test_no_note_is_lost_when_notes_crowd_the_pages(tmp_path: Path) -> None:
+    """WeasyPrint 70 drops a footnote now and then when long notes crowd the pages; the PDF then
+    sets the notes as end notes, and every note's text is there."""
+    from publish.build import build
+
+    sentence = (
+        "The hand is a confident copperplate, probably a schoolmaster’s; the ink has browned but is legible "
+        "throughout. The same reader annotated at least eleven other volumes in the collection, always in the "
+        "lower margin, always beginning with a small cross, and never, as far as I can tell, agreeing with the "
+        "author on any point of substance."
+    )
+    paragraphs = [
+        "The parish library holds about four hundred books given between 1790 and 1880. Many carry notes "
+        "written by their readers, transcribed here as footnotes."
+    ]
+    notes = []
+    for n in range(1, 12):
+        paragraphs.append(
+            f"Volume {n} of the collection, a book of sermons or travels, carries a note on page {7 * n}.[^m{n}] "
+            "The note is longer than the passage it sits beside, which is typical; readers here argued with "
+            f"their books at length, and sometimes with each other, in the same margin, years apart.[^r{n}]"
+        )
+        notes += [f"[^m{n}]: {' '.join([sentence] * 3)}", f"[^r{n}]: A second hand answers the first in volume {n}."]
+    manuscript = tmp_path / "marginalia.md"
+    header = (FIXTURES_DIR / "corpus" / "everyday-habits.md").read_text(encoding="utf-8").split("\n---\n", 1)[0]
+    manuscript.write_text(header + "\n---\n\n" + "\n\n".join(paragraphs + notes) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    build(manuscript, out, environ={})
+    assert copying.problems(out / "marginalia.pdf", out / "marginalia.html") == []
+    text = squash(extracted(out / "marginalia.pdf")["poppler"])
+    assert text.count("A second hand answers the first in volume") == 11
+    assert text.count("The hand is a confident copperplate") == 11 * 3

@@ -44,7 +44,7 @@ def test_weasyprint_that_cannot_load_pango_is_named_with_what_to_install(tmp_pat
     (fake / "weasyprint" / "__init__.py").write_text(f"raise OSError({PANGO_MISSING!r})\n", encoding="utf-8")
     out = tmp_path / "out"
     done = subprocess.run(
-        [sys.executable, "-m", "publish", "build", "--out", str(out), str(ARTICLE)],
+        [sys.executable, "-m", "publish", "build", "--no-cache", "--out", str(out), str(ARTICLE)],
         capture_output=True,
         text=True,
         check=False,

@@ -59,10 +59,14 @@ def _furniture(e: Evidence) -> set[str]:
     pages: dict[str, set[str]] = {}
     for where, lines in by_page.items():
         for key in {*lines[:2], *lines[-2:]}:
-            if len(key) <= 150:
+            # a numbered line is a note at the page's foot, even when a note cited twice recurs
+            if len(key) <= 150 and not re.match(r"#\.[\s\u00a0]", key):
                 pages.setdefault(key, set()).add(where)
     enough = max(2, (len(by_page) - 1) / 2)  # on most pages: a repeated text's lines recur too, but not that often
     return {key for key, seen in pages.items() if len(seen) >= enough or re.fullmatch(r"[#\W]*", key)}
+
+
+_MARKER = re.compile(r"^[ \t]*(?:\d{1,3}|[a-z]|[ivxlc]{1,6})[.)](?=[ \t\u00a0])", re.MULTILINE)
 
 
 def _located(e: Evidence) -> tuple[list[str], list[str]]:
@@ -77,7 +81,12 @@ def _located(e: Evidence) -> tuple[list[str], list[str]]:
             continue
         if furniture and re.sub(r"\d+", "#", segment.text.strip(f" \n{BLOCK}")) in furniture:
             continue  # (a heading that repeats a running head's words mid-page goes too: a known blind spot)
-        pending += segment.text
+        text = segment.text
+        if e.kind == "PDF":
+            # a list's markers ("1.", "a)", "ii."), set at the start of the line they number: generated,
+            # not the manuscript's words (capitals are left alone: "J. Smith" may start a line)
+            text = _MARKER.sub("", text)
+        pending += text
         pending_where = pending_where or where
         if segment.text.endswith(("\n", BLOCK)) and not re.search(r"[-\u2010\u00ad\ufffe]\s*$", pending):
             found = words(pending)

@@ -176,6 +176,8 @@ def render(job: PrintJob) -> Path:
             )
 
         rendered = place_figures(job.html, lay_out)
+        if job.endnotes_html and lost_notes(rendered, job.html):
+            rendered = place_figures(job.endnotes_html, lay_out)
         rendered.metadata = _AttributedMetadata(rendered.metadata, job.rights)
         # Info and XMP dates: the build date (SOURCE_DATE_EPOCH, else the edition's date), never the clock
         stamp = datetime.fromtimestamp(job.source_date_epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -184,6 +186,21 @@ def render(job: PrintJob) -> Path:
         pdf = rendered.write_pdf(**options)
     job.target.write_bytes(pdf)
     return job.target
+
+
+def lost_notes(document: Any, html: str) -> list[str]:
+    """The footnotes (by id) that WeasyPrint did not set on any page.
+
+    WeasyPrint 70 drops a footnote now and then when long notes crowd a page
+    and are carried over: its text is then missing from the PDF, silently.
+    Every footnote's id is an anchor where it is set, so a missing anchor is
+    a lost note.
+    """
+    import re
+
+    wanted = re.findall(r'<span class="footnote" id="([^"]+)"', html)
+    placed = {name for page in document.pages for name in page.anchors}
+    return [name for name in wanted if name not in placed]
 
 
 # A page may be left this much empty, at most, by a figure that moved on to the next one.
@@ -248,10 +265,10 @@ def _stranded_figures(document: Any) -> Iterator[tuple[int, int]]:
                 heights[id(box.element)] = heights.get(id(box.element), 0) + box.margin_height()
     for previous, page in itertools.pairwise(pages):
         root = page.children[0]
-        top = page.content_box_y()
-        first = next((b for b in walk(root) if isinstance(b, (boxes.LineBox, boxes.ReplacedBox))), None)
+        elements = [el for el in root.element.iter() if isinstance(el.tag, str)]
+        parents = {child: parent for parent in elements for child in parent}
         figure = next((b for b in walk(root) if b.element_tag == "figure"), None)
-        if figure is None or first is None or figure.position_y > top + 1 or first.position_y < figure.position_y:
+        if figure is None or not _heads_page(figure, root, page.content_box_y(), parents, walk):
             continue
         lines = [b for b in walk(previous.children[0]) if isinstance(b, (boxes.LineBox, boxes.ReplacedBox))]
         notes = next((b for b in previous.children if isinstance(b, boxes.FootnoteAreaBox) and b.children), None)
@@ -259,8 +276,6 @@ def _stranded_figures(document: Any) -> Iterator[tuple[int, int]]:
         gap = bottom - max((b.position_y + b.margin_height() for b in lines), default=previous.content_box_y())
         if gap <= MOST_EMPTY * previous.height:
             continue
-        elements = [el for el in root.element.iter() if isinstance(el.tag, str)]
-        parents = {child: parent for parent in elements for child in parent}
         siblings = list(parents[figure.element])
         after = siblings[siblings.index(figure.element) + 1 :]
         count, filled = 0, 0.0
@@ -271,6 +286,26 @@ def _stranded_figures(document: Any) -> Iterator[tuple[int, int]]:
             count += 1
         figures = [el for el in elements if el.tag.rsplit("}", 1)[-1] == "figure"]
         yield figures.index(figure.element), count
+
+
+def _heads_page(figure: Any, root: Any, top: float, parents: dict[Any, Any], walk: Any) -> bool:
+    """Whether the figure is the first thing on its page, or comes straight after a heading that is."""
+    from weasyprint.formatting_structure import boxes
+
+    lines = [b for b in walk(root) if isinstance(b, (boxes.LineBox, boxes.ReplacedBox))]
+    before = [b for b in lines if b.position_y < figure.position_y]
+    if not before:
+        return bool(figure.position_y <= top + 1)
+    owners = {b.element for b in before}
+    if len(owners) != 1:
+        return False
+    (heading,) = owners
+    tag = str(heading.tag).rsplit("}", 1)[-1] if heading is not None else ""
+    if tag not in ("h1", "h2", "h3", "h4", "h5", "h6") or heading not in parents:
+        return False
+    siblings = list(parents[heading])
+    index = siblings.index(heading)
+    return bool(index + 1 < len(siblings) and siblings[index + 1] is figure.element)
 
 
 def build_pdf(document: Document, out_dir: Path) -> Path:

@@ -12,8 +12,9 @@ the tree) and the way the drawing code marks the page margins:
 - every HTML element with a meaning has one structure element, however many
   pages it spans; text marked on a later page is a marked-content reference
   (``/MCR``) to that page;
-- what the page margins draw (running heads, page numbers) is an
-  ``/Artifact`` of type ``/Pagination``, outside the tree;
+- what the page margins draw (running heads, page numbers), and a table's
+  header row where it repeats on a later page, is an ``/Artifact`` of type
+  ``/Pagination``, outside the tree, drawn as glyph outlines;
 - a footnote is a ``/Note`` with an ``/ID`` and a ``/Lbl``, placed in the
   tree right after the link that calls it;
 - every link annotation of non-zero area is the child of its link's
@@ -43,8 +44,8 @@ from weasyprint.formatting_structure import boxes
 from weasyprint.layout.absolute import AbsolutePlaceholder
 from weasyprint.pdf.stream import Stream
 
-# The boxes the page margins draw: marked as artifacts by _marked below. Filled
-# by furniture() just before WeasyPrint draws the pages, emptied after.
+# The boxes that are furniture, by id, with their artifact subtype ("" for none): marked as
+# artifacts by _marked below. Filled by furniture() just before WeasyPrint draws the pages.
 _FURNITURE: dict[int, str] = {}
 
 _HEADINGS = {f"h{n}": f"H{n}" for n in range(1, 7)}
@@ -92,14 +93,24 @@ def _text(element: Any) -> str:
 
 
 def furniture(pages: list[Any]) -> None:
-    """Note the boxes the page margins draw, before the pages are drawn."""
+    """Note the boxes that are furniture, before the pages are drawn: what the page margins
+    draw, and a table's header and footer rows where they repeat on a later page."""
     _FURNITURE.clear()
     _faces.clear()
+    seen: set[int] = set()  # the row groups already drawn on an earlier page
     for page in pages:
+        here: set[int] = set()
         for child in page._page_box.children:
             if isinstance(child, boxes.MarginBox):
                 where = "/Header" if child.at_keyword.startswith("@top") else "/Footer"
                 _FURNITURE.update((id(box), where) for box in _descendants(child))
+                continue
+            for box in _descendants(child):
+                if isinstance(box, boxes.TableRowGroupBox) and (box.is_header or box.is_footer):
+                    if id(box.element) in seen:
+                        _FURNITURE.update((id(inner), "") for inner in _descendants(box))
+                    here.add(id(box.element))
+        seen |= here
 
 
 def _descendants(box: Any) -> Iterator[Any]:
@@ -119,7 +130,10 @@ def _marked(self: Stream, box: Any, tag: str) -> Iterator[None]:
         with _weasyprint_marked(self, box, tag):
             yield
         return
-    self.begin_marked_content("Artifact", pydyf.Dictionary({"Type": "/Pagination", "Subtype": where}))
+    properties = pydyf.Dictionary({"Type": "/Pagination"})
+    if where:  # a running head or page number; a repeated table header has no subtype
+        properties["Subtype"] = where
+    self.begin_marked_content("Artifact", properties)
     start = len(self.stream)
     try:
         yield

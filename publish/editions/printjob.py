@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyphen
 
@@ -42,6 +42,7 @@ class PrintJob:
     target: Path
     hyphenation: bytes = b""  # see hyphenation_patterns()
     identifier: str = ""  # the manuscript's: the PDF's permanent /ID
+    endnotes_html: str = ""  # the same page with end notes instead of footnotes, if it has notes
 
 
 def prepare(document: Document, out_dir: Path) -> PrintJob:
@@ -50,17 +51,28 @@ def prepare(document: Document, out_dir: Path) -> PrintJob:
 
     from publish.css import file_uri, stylesheet
     from publish.fonts import contexts, edition_fonts
-    from publish.fragment import for_print, whole_compounds
+    from publish.fragment import footnotes_possible, for_print, whole_compounds
 
     styles = document.styles
     manuscript = document.manuscript
     a = document.attribution
-    tree = lxml.html.document_fromstring(
-        styles.render("print.html.j2", **document.context("pdf", for_print(document.body_html)))
-    )
-    whole_compounds(tree)
-    html = lxml.html.tostring(tree, doctype="<!DOCTYPE html>", encoding="unicode")
+
+    def page(*, footnotes: bool) -> tuple[str, Any]:
+        body = for_print(document.body_html, footnotes=footnotes)
+        tree: Any = lxml.html.document_fromstring(styles.render("print.html.j2", **document.context("pdf", body)))
+        whole_compounds(tree.body)
+        return lxml.html.tostring(tree, doctype="<!DOCTYPE html>", encoding="unicode"), tree
+
+    footnoted = footnotes_possible(document.body_html)
+    html, tree = page(footnotes=footnoted)
     text = contexts(tree, manuscript.language)
+    endnotes = ""
+    if footnoted and "footnote-ref" in document.body_html:
+        # The same page with end notes: WeasyPrint 70 drops a footnote now and then when notes
+        # crowd a page; render() then lays this out instead, and no note is lost.
+        endnotes, endnotes_tree = page(footnotes=False)
+        for context, chars in contexts(endnotes_tree, manuscript.language).items():
+            text.setdefault(context, set()).update(chars)
     fonts = edition_fonts(document.typefaces, text, woff=False, url=lambda subset: subset.data_uri, generic=False)
     css = fonts.css + stylesheet(styles, ("base", "print"), file_uri)
     css += f"\n@page {{ size: {PAGE_SIZES[document.paper]}; }}\n"
@@ -74,6 +86,7 @@ def prepare(document: Document, out_dir: Path) -> PrintJob:
         target=out_dir / f"{manuscript.slug}.pdf",
         hyphenation=hyphenation_patterns(manuscript.language),
         identifier=manuscript.identifier,
+        endnotes_html=endnotes,
     )
 
 
