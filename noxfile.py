@@ -1,5 +1,5 @@
-"""The project's sessions (build, tests, lint, validate, reproduce, bench, release,
-preview); `nox -l` lists them with what each does."""
+"""The project's sessions (build, tests, quick, lint, validate, reproduce, bench,
+release, preview); `nox -l` lists them with what each does."""
 
 from __future__ import annotations
 
@@ -53,7 +53,17 @@ def tests(session: nox.Session) -> None:
     """Run the test suite, validators included, against the installed package."""
     _install(session, "test")
     _node_tools(session)
-    session.run("pytest", *session.posargs)
+    session.run("coverage", "erase")
+    session.run("coverage", "run", "-m", "pytest", *session.posargs)
+    session.run("coverage", "combine", "--quiet")
+    session.run("coverage", "report")  # publish's own code, the subprocesses and the PDF worker included
+
+
+@nox.session(default=False)
+def quick(session: nox.Session) -> None:
+    """The edit loop: every test except the external validators and reading systems."""
+    _install(session, "test")
+    session.run("pytest", "-m", "not validators", "-n", "auto", *session.posargs)
 
 
 @nox.session
@@ -63,6 +73,7 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", "--strict", "publish", "noxfile.py")
+    session.run("deptry", ".")  # every import declared, every declaration imported
     session.run("actionlint", ".github/workflows/editions.yml")
 
 

@@ -165,7 +165,7 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-PROGRESS_AFTER = 2.0  # seconds: shorter builds just print what they wrote
+PROGRESS_AFTER = 2.0  # seconds: shorter builds just print what they wrote ($PUBLISH_PROGRESS_AFTER)
 
 
 class _Progress:
@@ -177,8 +177,9 @@ class _Progress:
     appear on time even while the PDF is still being laid out.
     """
 
-    def __init__(self, quiet: bool) -> None:
+    def __init__(self, quiet: bool, after: float = PROGRESS_AFTER) -> None:
         self.quiet = quiet
+        self.after = after
         self.started = time.perf_counter()
         self.pending: list[str] = []
 
@@ -187,7 +188,7 @@ class _Progress:
             return
         if part:
             self.pending.append(f"  {part:<5} {'from the cache' if cached else f'{seconds:.2f} s'}")
-        if time.perf_counter() - self.started >= PROGRESS_AFTER:
+        if time.perf_counter() - self.started >= self.after:
             for line in self.pending:
                 print(line, file=sys.stderr, flush=True)
             self.pending.clear()
@@ -217,6 +218,14 @@ def _build_with(args: argparse.Namespace, worker: PdfWorker | None) -> int:
             worker.cancel()
         print(f"publish build: error: --styles {args.styles}: no such folder", file=sys.stderr)
         return EXIT_USAGE
+    after = os.environ.get("PUBLISH_PROGRESS_AFTER", "")
+    try:
+        progress_after = float(after) if after else PROGRESS_AFTER
+    except ValueError:
+        if worker is not None:
+            worker.cancel()
+        print(f"publish build: error: PUBLISH_PROGRESS_AFTER={after!r}: expected a number of seconds", file=sys.stderr)
+        return EXIT_USAGE
     cache = None if args.no_cache else Cache(args.cache_dir or default_root())
     result = build(
         path,
@@ -228,7 +237,7 @@ def _build_with(args: argparse.Namespace, worker: PdfWorker | None) -> int:
         environ=os.environ,
         cache=cache,
         worker=worker,
-        progress=_Progress(args.quiet),
+        progress=_Progress(args.quiet, progress_after),
     )
     if not args.quiet:
         for output in result.outputs:

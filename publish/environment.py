@@ -60,7 +60,11 @@ def _normal(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+_DISTRIBUTIONS = {"publish": "publish-editions"}  # the tool's name, and the name it is installed under
+
+
 def _package(name: str) -> str:
+    name = _DISTRIBUTIONS.get(name, name)
     version = _installed().get(_normal(name))
     if version is None:
         from importlib import metadata  # an egg or a development install

@@ -17,7 +17,13 @@ def publish(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedP
         text=True,
         cwd=cwd,
         check=False,
-        env={"PATH": "/usr/bin:/bin", "HOME": os.environ["HOME"], "PUBLISH_CACHE_DIR": os.environ["PUBLISH_CACHE_DIR"]},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": os.environ["HOME"],
+            "PUBLISH_CACHE_DIR": os.environ["PUBLISH_CACHE_DIR"],
+            # coverage measures the command too, when the tests run under it
+            **{k: v for k, v in os.environ.items() if k.startswith("COVERAGE_")},
+        },
     )
 
 

@@ -81,13 +81,24 @@ class Built:
 
 @pytest.fixture(scope="session")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
-    """Every fixture's editions, built once."""
-    found = {}
-    for manuscript in EVERY:
-        out = tmp_path_factory.mktemp(manuscript.stem)
-        build(manuscript, out, environ={})
-        found[manuscript.stem] = Built(manuscript, out)
-    return found
+    """Every fixture's editions, built once, two at a time."""
+    outs = [tmp_path_factory.mktemp(manuscript.stem) for manuscript in EVERY]
+    _build_all([(manuscript, out, {}) for manuscript, out in zip(EVERY, outs, strict=True)])
+    return {manuscript.stem: Built(manuscript, out) for manuscript, out in zip(EVERY, outs, strict=True)}
+
+
+def _build_one(job: tuple[Path, Path, dict[str, object]]) -> None:
+    manuscript, out, options = job
+    build(manuscript, out, environ={}, **options)  # type: ignore[arg-type]
+
+
+def _build_all(jobs: list[tuple[Path, Path, dict[str, object]]]) -> None:
+    """Builds side by side in forked processes, one a core: the same bytes, in half the time."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
+        list(pool.map(_build_one, jobs))
 
 
 @pytest.fixture(scope="session")
@@ -99,9 +110,6 @@ def hyphenated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     ours = default.replace("text-align: left;\n  hyphens: manual;", "text-align: justify;\n  hyphens: auto;", 1)
     assert ours != default
     (styles / "css" / "print.css").write_text(ours, encoding="utf-8")
-    found = {}
-    for manuscript in EVERY:
-        out = tmp_path_factory.mktemp(f"hyphenated-{manuscript.stem}")
-        build(manuscript, out, formats=("pdf",), environ={}, styles=styles)
-        found[manuscript.stem] = out / f"{manuscript.stem}.pdf"
-    return found
+    outs = [tmp_path_factory.mktemp(f"hyphenated-{manuscript.stem}") for manuscript in EVERY]
+    _build_all([(m, out, {"formats": ("pdf",), "styles": styles}) for m, out in zip(EVERY, outs, strict=True)])
+    return {m.stem: out / f"{m.stem}.pdf" for m, out in zip(EVERY, outs, strict=True)}

@@ -6,6 +6,8 @@ runs, not how fast.
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -155,26 +157,43 @@ def test_an_edition_not_asked_for_costs_nothing(tmp_path: Path) -> None:
     assert sorted(p.suffix for p in (tmp_path / "p").glob("*.*")) == [".json", ".pdf"]
 
 
-def test_a_long_build_shows_progress_and_quiet_silences_it(tmp_path: Path) -> None:
-    head, body = ARTICLE.read_text(encoding="utf-8").split("\n---\n", 1)
-    long = tmp_path / "long-article.md"
-    long.write_text(head + "\n---\n\n" + "\n".join(f"# Part {n}\n\n{body}" for n in range(30)), encoding="utf-8")
+def test_progress_shows_after_its_threshold_and_quiet_silences_it(tmp_path: Path) -> None:
+    """The threshold is set, not waited for: at 0 s every part shows, at an hour none does."""
     out = tmp_path / "out"
     command = [
         sys.executable,
         "-m",
         "publish",
         "build",
-        str(long),
+        str(ARTICLE),
         "--only",
         "pdf,html",
         "--no-cache",
         "--out",
         str(out),
     ]
-    loud = subprocess.run(command, capture_output=True, text=True, check=True)
-    lines = loud.stderr.splitlines()
-    assert any(line.split()[0] == "pdf" and line.endswith(" s") for line in lines), loud.stderr
-    assert {line.split()[0] for line in lines} == {"pdf", "html", "kit"}
-    quiet = subprocess.run([*command, "--quiet"], capture_output=True, text=True, check=True)
+
+    def run(*extra: str, after: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "PUBLISH_PROGRESS_AFTER": after}
+        return subprocess.run([*command, *extra], capture_output=True, text=True, check=True, env=env)
+
+    shown = run(after="0").stderr.splitlines()
+    assert [line.split()[0] for line in shown] == ["html", "kit", "pdf"], shown
+    assert all(re.fullmatch(r"  (html |kit  |pdf  ) \d+\.\d\d s", line) for line in shown), shown
+    assert run(after="3600").stderr == ""
+    quiet = run("--quiet", after="0")
     assert (quiet.stdout, quiet.stderr) == ("", "")
+
+
+def test_a_progress_threshold_that_is_not_a_number_is_refused(tmp_path: Path) -> None:
+    env = {**os.environ, "PUBLISH_PROGRESS_AFTER": "soon"}
+    done = subprocess.run(
+        [sys.executable, "-m", "publish", "build", str(ARTICLE), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    assert done.returncode == 2
+    assert done.stderr == "publish build: error: PUBLISH_PROGRESS_AFTER='soon': expected a number of seconds\n"
+    assert not (tmp_path / "out").exists()

@@ -33,6 +33,7 @@ from publish.fonts import ASCII, GENERATED, SPACES, math_italic
 MATHML = "http://www.w3.org/1998/Math/MathML"
 
 
+@pytest.mark.validators
 def test_every_fixture_passes_every_validator(corpus: dict[str, Built]) -> None:
     editions = [b.edition(fmt) for b in corpus.values() if b.manuscript in CORPUS for fmt in ("html", "epub", "pdf")]
     assert [str(f) for f in validate(editions)] == []

@@ -14,6 +14,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
 from validators import VNU_JAR
 
 from publish.links import link_problem
@@ -46,6 +47,7 @@ STRICTER = {
 }
 
 
+@pytest.mark.validators
 def test_publish_refuses_every_link_the_nu_checker_refuses(tmp_path: Path) -> None:
     page = tmp_path / "links.html"
     lines = ["<!DOCTYPE html>", '<html lang="en"><head><title>links</title></head><body>']

@@ -93,6 +93,7 @@ def _calibre(*args: str | Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.validators
 @pytest.mark.parametrize("fixture", ["editions", "rich_editions"])
 def test_calibre_reads_and_converts_the_epub(fixture: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
     """Calibre, a reading system many people use, and its Kindle format (AZW3): no CSS it cannot read,

@@ -15,6 +15,8 @@ import pikepdf
 import pytest
 from validators import axe, epub_fonts, epubcheck, nu_html, pdf_structure, validate
 
+pytestmark = pytest.mark.validators  # nox -s quick leaves these out
+
 
 @pytest.mark.parametrize("fixture", ["editions", "rich_editions"])
 def test_every_edition_passes_every_validator(fixture: str, request: pytest.FixtureRequest) -> None:
