@@ -29,7 +29,7 @@ def main() -> int:
     with contextlib.ExitStack() as owner:  # the worker, if any, never outlives this block
         worker = None
         if _wants_pdf(sys.argv[1:]):
-            from publish.worker import PdfWorker
+            from publish.build.worker import PdfWorker
 
             worker = owner.enter_context(PdfWorker())
         from publish.cli import EXIT_INTERRUPTED

@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from publish import __version__
-from publish.defaults import default_manuscript
 from publish.errors import PublishError
 from publish.options import FORMATS, PAPER_SIZES
+from publish.styling.defaults import default_manuscript
 
 if TYPE_CHECKING:
-    from publish.manuscript import Manuscript
-    from publish.worker import PdfWorker
+    from publish.build.worker import PdfWorker
+    from publish.source.manuscript import Manuscript
 
 # Heavy modules are imported inside the commands that need them: `publish build`
 # starts the PDF worker before anything slow is imported, and a cached rebuild
@@ -196,7 +196,7 @@ class _Progress:
 
 def _build(args: argparse.Namespace, worker: PdfWorker | None) -> int:
     if worker is None and "pdf" in args.only and os.name == "posix":
-        from publish.worker import PdfWorker
+        from publish.build.worker import PdfWorker
 
         with PdfWorker() as ours:  # imports WeasyPrint on the other core from now on
             return _build_with(args, ours)
@@ -208,8 +208,8 @@ def _build(args: argparse.Namespace, worker: PdfWorker | None) -> int:
 
 def _build_with(args: argparse.Namespace, worker: PdfWorker | None) -> int:
     started = time.perf_counter()
-    from publish.build import build
-    from publish.cache import Cache, default_root
+    from publish.build.cache import Cache, default_root
+    from publish.build.run import build
 
     path = args.manuscript if args.manuscript is not None else default_manuscript(Path.cwd())
     display = str(args.manuscript) if args.manuscript is not None else _shown(path)  # as typed
@@ -248,14 +248,14 @@ def _build_with(args: argparse.Namespace, worker: PdfWorker | None) -> int:
 
 
 def _load(given: Path | None) -> Manuscript:
-    from publish.manuscript import load
+    from publish.source.manuscript import load
 
     path = given if given is not None else default_manuscript(Path.cwd())
     return load(path, display=str(given) if given is not None else _shown(path))
 
 
 def _check(args: argparse.Namespace, worker: PdfWorker | None) -> int:
-    from publish.check import ERROR, UnreadableError, check_file, expect
+    from publish.attribution.check import ERROR, UnreadableError, check_file, expect
 
     expected = expect(_load(args.manuscript)) if args.manuscript is not None else None
     worst = EXIT_OK
@@ -298,8 +298,8 @@ def _check(args: argparse.Namespace, worker: PdfWorker | None) -> int:
 
 
 def _attribution(args: argparse.Namespace, worker: PdfWorker | None) -> int:
-    from publish.attribution import Attribution
-    from publish.styles import Styles
+    from publish.attribution.model import Attribution
+    from publish.styling.styles import Styles
 
     manuscript = _load(args.manuscript)
     styles = Styles.for_manuscript(manuscript.folder)

@@ -10,19 +10,19 @@ from functools import cached_property
 
 from markupsafe import Markup
 
-from publish.attribution import Attribution
-from publish.body import render_body
-from publish.dates import source_date
+from publish.attribution.model import Attribution
 from publish.errors import ManuscriptError, Problem, UsageError
-from publish.fonts import Routing, Typefaces, contexts, describe, merge
-from publish.fragment import MAX_DEPTH, TooDeepError, check_depth, images, normalize
-from publish.images import Image, ImageRefusedError, open_image
-from publish.locate import Locator
-from publish.manuscript import Manuscript, not_text, without_controls
 from publish.options import PAPER_SIZES
-from publish.precheck import nesting_problem, source_problems
-from publish.sanitize import body_problems
-from publish.styles import Styles
+from publish.source.body import render_body
+from publish.source.dates import source_date
+from publish.source.fragment import MAX_DEPTH, TooDeepError, check_depth, images, normalize
+from publish.source.images import Image, ImageRefusedError, open_image
+from publish.source.locate import Locator
+from publish.source.manuscript import Manuscript, not_text, without_controls
+from publish.source.precheck import nesting_problem, source_problems
+from publish.source.sanitize import body_problems
+from publish.styling.fonts import Routing, Typefaces, contexts, describe, merge
+from publish.styling.styles import Styles
 
 
 def _images(manuscript: Manuscript, body_html: str) -> tuple[list[Image], list[Problem]]:
@@ -68,8 +68,8 @@ def _math_lines(manuscript: Manuscript, body_html: str, chars: set[str]) -> list
     line of each formula whose MathML holds them, found by its TeX."""
     from lxml import etree
 
-    from publish.locate import Locator
     from publish.options import MATHML_NS
+    from publish.source.locate import Locator
 
     where = Locator(manuscript)
     found = []
@@ -89,7 +89,7 @@ def font_problems(manuscript: Manuscript, routing: Routing, body_html: str) -> l
     uncovered = {chr(c) for c in routing.uncovered}
     lines = manuscript.path.read_text(encoding="utf-8-sig").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if routing.missing:
-        from publish.fonts import FontUnavailableError
+        from publish.styling.fonts import FontUnavailableError
 
         where = [n for n, line in enumerate(lines, start=1) if uncovered & set(line)][:5]
         raise FontUnavailableError(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from publish.build import build
+from publish.build.run import build
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "manuscript" / "us-north-korean-summitry-round-two.md"

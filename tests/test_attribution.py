@@ -14,8 +14,8 @@ from conftest import ARTICLE, RICH
 from lxml import etree
 from readers import NS, Epub, element_texts, html_tree, pdf_text, squash
 
-from publish.attribution import Attribution
-from publish.manuscript import load
+from publish.attribution.model import Attribution
+from publish.source.manuscript import load
 
 NOTICE = "This article is published under a Creative Commons License and may be republished with attribution."
 DEED = "https://creativecommons.org/licenses/by-nc-nd/4.0/"
@@ -327,3 +327,28 @@ def test_an_inferred_date_is_not_stated_as_the_publication_date(article: Attribu
     assert data["additionalProperty"]["value"] == "2019-02"
     assert data["additionalProperty"]["name"] == "publication month, inferred from the text"
     assert rich.json_ld()["datePublished"] == "2024-05-14"  # stated by its source, so stated here
+
+
+# -- the credit line, one source -------------------------------------------------
+
+RICH_CREDIT = (
+    "“Field Notes on Footnotes” by Prof. Jane Roe and Richard Miles, first published by The Example Review "
+    "(https://example.org/field-notes-on-footnotes), is licensed under CC BY 4.0 "
+    "(https://creativecommons.org/licenses/by/4.0/). Text unchanged."
+)
+
+
+def test_the_credit_line_reads_the_same_in_every_form(rich_editions: dict[str, Path]) -> None:
+    """Attribution.credit_parts is its one source: the HTML (with RDFa), the kit's text and its
+    Markdown (links set aside) all read the line written out here."""
+    kit = rich_editions["html"].parent / "republish"
+    html = lxml.html.parse(str(rich_editions["html"])).getroot()
+    (line,) = {" ".join(p.text_content().split()) for p in html.xpath("//p[@class='credit-line']")}
+    assert line.replace("\u200b", "") == RICH_CREDIT
+    assert (kit / "attribution.txt").read_text(encoding="utf-8").splitlines()[0] == RICH_CREDIT
+    markdown = (kit / "attribution.md").read_text(encoding="utf-8").splitlines()[0]
+    assert markdown == (
+        "“Field Notes on Footnotes” by Prof. Jane Roe and Richard Miles, first published by The Example "
+        "Review (<https://example.org/field-notes-on-footnotes>), is licensed under "
+        "[CC BY 4.0](https://creativecommons.org/licenses/by/4.0/). Text unchanged."
+    )

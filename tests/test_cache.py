@@ -17,10 +17,10 @@ import pytest
 from commands import snapshot
 from conftest import ARTICLE, RICH
 
-import publish.body
-import publish.cache
-from publish.build import build
-from publish.cache import Cache
+import publish.build.cache
+import publish.source.body
+from publish.build.cache import Cache
+from publish.build.run import build
 from publish.errors import UsageError
 
 
@@ -47,13 +47,13 @@ def test_pandoc_runs_once_and_not_at_all_when_cached(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = []
-    real = publish.body.subprocess.run
+    real = publish.source.body.subprocess.run
 
     def counting(*args: object, **kwargs: object) -> object:
         calls.append(1)
         return real(*args, **kwargs)  # type: ignore[call-overload]
 
-    monkeypatch.setattr(publish.body.subprocess, "run", counting)
+    monkeypatch.setattr(publish.source.body.subprocess, "run", counting)
     cache = Cache(tmp_path / "cache")
     build(project, tmp_path / "a", cache=cache, environ={})
     assert len(calls) == 1, "pandoc runs once for all three editions"
@@ -101,8 +101,8 @@ def test_the_key_covers_every_input(
     elif change == "paper":
         paper = "letter"
     elif change == "toolchain code":
-        monkeypatch.setattr(publish.cache, "code_fingerprint", lambda: "a newer publish")
-        monkeypatch.setattr("publish.build.code_fingerprint", lambda: "a newer publish")
+        monkeypatch.setattr(publish.build.cache, "code_fingerprint", lambda: "a newer publish")
+        monkeypatch.setattr("publish.build.run.code_fingerprint", lambda: "a newer publish")
     again = build(project, tmp_path / "second", cache=cache, environ=environ, paper=paper)
     assert again.cached == still_cached
     uncached = build(project, tmp_path / "third", environ=environ, paper=paper)

@@ -19,7 +19,7 @@ import pytest
 from commands import publish
 from conftest import ARTICLE, RICH
 
-from publish.check import check_file
+from publish.attribution.check import check_file
 
 NOTICE = "This article is published under a Creative Commons License and may be republished with attribution."
 DEED = "https://creativecommons.org/licenses/by-nc-nd/4.0/"
@@ -477,8 +477,8 @@ def test_text_against_the_manuscript(editions: dict[str, Path], tmp_path: Path) 
 
 
 def _expected() -> object:
-    from publish.check import expect
-    from publish.manuscript import load
+    from publish.attribution.check import expect
+    from publish.source.manuscript import load
 
     return expect(load(ARTICLE, display=str(ARTICLE)))
 
@@ -580,7 +580,7 @@ def test_files_other_tools_made(case: dict[str, object]) -> None:
 
 
 def test_every_rule_has_a_case_and_the_readme_lists_it() -> None:
-    from publish.check import RULES
+    from publish.attribution.check import RULES
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     hand = {code for _, expected in CASES.values() for code in expected}

@@ -28,7 +28,7 @@ from readers import NS, Epub, pdf_pages
 from validators import pinned, validate
 from words import markdown_words, missing, words
 
-from publish.fonts import ASCII, GENERATED, SPACES, math_italic
+from publish.styling.fonts import ASCII, GENERATED, SPACES, math_italic
 
 MATHML = "http://www.w3.org/1998/Math/MathML"
 

@@ -9,7 +9,7 @@ from conftest import ARTICLE
 from lxml import etree
 from readers import NS, Epub, element_texts, html_tree, pdf_body_text, pdf_pages, squash, text_pattern
 
-from publish.build import build
+from publish.build.run import build
 
 NOTICE = "This article is published under a Creative Commons License and may be republished with attribution."
 DEED = "https://creativecommons.org/licenses/by-nc-nd/4.0/"

@@ -20,8 +20,8 @@ from conftest import ROOT
 
 from publish.editions.printjob import PrintJob, Rights
 from publish.errors import RenderError
-from publish.fonts import Typefaces
-from publish.styles import Styles
+from publish.styling.fonts import Typefaces
+from publish.styling.styles import Styles
 
 FONTS = ROOT / "styles" / "fonts"
 CONFIG = tomllib.loads((FONTS / "fonts.toml").read_text(encoding="utf-8"))

@@ -11,7 +11,7 @@ import pytest
 from conftest import ARTICLE
 from readers import NS, Epub, html_tree, pdf_body_text, pdf_pages, squash
 
-from publish.build import build
+from publish.build.run import build
 
 MM = 72 / 25.4
 RUNNING_HEAD = "US and North Korean Summitry: Round Two"

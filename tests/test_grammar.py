@@ -13,7 +13,7 @@ import lxml.html
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from publish.build import build
+from publish.build.run import build
 from publish.errors import ManuscriptError
 
 HEAD = """---
@@ -103,6 +103,8 @@ def _html_words(path: Path) -> Counter[str]:
     root = lxml.html.parse(str(path)).getroot()
     for el in root.xpath("//script | //style | //*[@id='_republish']"):
         el.getparent().remove(el)
+    for call in root.xpath("//a[contains(@class, 'footnote-ref')]"):
+        call.drop_tree()  # a note's number, glued to the word before it: "x2" and call 1 read "x21"
     return words(str(root.xpath("//div[@class='article-body']")[0].text_content()))
 
 

@@ -191,7 +191,7 @@ def test_manuscript_size_cap(tmp_path: Path) -> None:
 
 def test_a_300_page_book_is_under_the_caps(tmp_path: Path) -> None:
     """The caps must not stop real work: 150,000 words of Markdown load, every one."""
-    from publish.manuscript import load
+    from publish.source.manuscript import load
 
     paragraph = "A sentence of ordinary length, of the kind a long book is made of. " * 12
     path = tmp_path / "long-book.md"

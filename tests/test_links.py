@@ -1,7 +1,7 @@
 """Links: publish refuses every href the Nu Html Checker refuses.
 
 The Nu checker and EPUBCheck hold an href to the WHATWG URL Standard's
-"valid URL string". publish.links checks the same before a build, so the
+"valid URL string". publish.source.links checks the same before a build, so the
 writer hears of a bad link at its line instead of shipping an edition that
 fails validation. This test asks the Nu checker itself about each URL, in
 one run, and compares: publish may be stricter, never looser.
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from validators import VNU_JAR
 
-from publish.links import link_problem
+from publish.source.links import link_problem
 
 URLS = [
     "https://example.com?find=\\*", "http://exa%20mple.com", "http://a.example/%zz", "https://例え.テスト/パス",

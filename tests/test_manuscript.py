@@ -10,8 +10,8 @@ import pytest
 from conftest import ARTICLE
 
 from publish.errors import ManuscriptError
-from publish.licences import CATALOGUE, lookup
-from publish.manuscript import load
+from publish.source.licences import CATALOGUE, lookup
+from publish.source.manuscript import load
 
 SOURCE = ARTICLE.read_text(encoding="utf-8")
 

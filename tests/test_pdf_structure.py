@@ -175,7 +175,7 @@ def test_a_figure_that_does_not_fit_floats_while_the_text_flows_on(corpus: dict[
 @pytest.mark.parametrize("fixture", FIXTURES)
 def test_mupdf_draws_every_glyph(corpus: dict[str, Built], fixture: str) -> None:
     """MuPDF follows the PDF standard where poppler and PDFium are lenient: it looks a CID font's
-    glyphs up by CID. It once drew no Chinese, Japanese or Korean at all (publish.fonts)."""
+    glyphs up by CID. It once drew no Chinese, Japanese or Korean at all (publish.styling.fonts)."""
     done = subprocess.run(
         ["mutool", "draw", "-q", "-r", "20", "-F", "pgm", "-o", "/dev/null", str(corpus[fixture].edition("pdf"))],
         capture_output=True,
@@ -289,7 +289,7 @@ def test_a_note_keeps_its_lists_code_and_quotations_and_a_heading_keeps_only_its
 def test_no_note_is_lost_when_notes_crowd_the_pages(tmp_path: Path) -> None:
     """WeasyPrint 70 drops a footnote now and then when long notes crowd the pages; the PDF then
     sets the notes as end notes, and every note's text is there."""
-    from publish.build import build
+    from publish.build.run import build
 
     sentence = (
         "The hand is a confident copperplate, probably a schoolmaster’s; the ink has browned but is legible "

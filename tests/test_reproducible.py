@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -13,8 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import ARTICLE, ROOT
 
-from publish.build import build
-from publish.release import bundle
+from publish.build.release import bundle
+from publish.build.run import build
 
 sys.path.insert(0, str(ROOT / "tests" / "tools"))
 from reproduce import reproduce
@@ -126,3 +127,27 @@ def test_release_needs_a_build(tmp_path: Path) -> None:
 
     with pytest.raises(UsageError, match="run `publish build` first"):
         bundle(tmp_path)
+
+
+def test_a_cjk_manuscript_gives_the_same_bytes_at_another_time(tmp_path: Path) -> None:
+    """Its fonts are CFF subsets that publish rewrites (publish.styling.fonts): fontTools would stamp
+    each with the clock. Two builds a decade apart, by faketime, give the same bytes."""
+    if shutil.which("faketime") is None:
+        pytest.fail("faketime is not installed (Debian: faketime); .ci/run installs it")
+    manuscript = ROOT / "tests" / "fixtures" / "corpus" / "korean-terms.md"
+    sums = []
+    for when, out in (("2031-01-01 00:00:00", tmp_path / "a"), ("2041-06-15 12:30:00", tmp_path / "b")):
+        command = [
+            sys.executable,
+            "-m",
+            "publish",
+            "build",
+            "--no-cache",
+            "--quiet",
+            "--out",
+            str(out),
+            str(manuscript),
+        ]
+        subprocess.run(["faketime", when, *command], check=True, capture_output=True, env=dict(os.environ))
+        sums.append((out / "SHA256SUMS").read_text(encoding="utf-8"))
+    assert sums[0] == sums[1]

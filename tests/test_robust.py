@@ -16,9 +16,9 @@ from conftest import ARTICLE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from publish.build import build
+from publish.build.run import build
 from publish.errors import ManuscriptError, RenderError
-from publish.manuscript import load
+from publish.source.manuscript import load
 
 FIELDS = ["identifier", "title", "subtitle", "author", "language", "date", "notice", "licence", "edition", "source"]
 SCALARS = st.one_of(

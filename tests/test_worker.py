@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from conftest import ARTICLE
 
-from publish.build import _writing, build
+from publish.build.run import _writing, build
+from publish.build.worker import PdfWorker, unavailable
 from publish.errors import RenderError
-from publish.worker import PdfWorker, unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 PANGO_MISSING = (
@@ -109,8 +109,8 @@ def test_a_failure_in_the_worker_comes_back_with_its_message(tmp_path: Path) -> 
     """WeasyPrint's complaint about a missing image, raised in the worker, reaches the caller whole."""
     from publish.document import Document
     from publish.editions.printjob import prepare
-    from publish.manuscript import load
-    from publish.styles import Styles
+    from publish.source.manuscript import load
+    from publish.styling.styles import Styles
 
     manuscript = load(ARTICLE)
     document = Document.prepare(manuscript, Styles.for_manuscript(manuscript.folder, None), environ={})
@@ -131,7 +131,7 @@ def test_no_worker_outlives_an_early_usage_error(
     """`publish build --styles NOWHERE` forks the worker before it reads its arguments; it is gone when
     the command returns."""
     import publish._entry as entry
-    import publish.worker as worker_module
+    import publish.build.worker as worker_module
 
     started: list[int] = []
 

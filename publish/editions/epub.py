@@ -16,15 +16,15 @@ from typing import Any, TypeAlias
 from ebooklib import epub
 from lxml import etree
 
-from publish.cover import make_cover
-from publish.css import stylesheet, without_custom_properties
+from publish.attribution.kit import image_names
 from publish.document import Document
+from publish.editions.cover import make_cover
 from publish.errors import RenderError
-from publish.fetch import media_type
-from publish.fonts import contexts, edition_fonts, merge
-from publish.fragment import for_epub
-from publish.kit import image_names
 from publish.options import CC_NS, MATHML_NS
+from publish.source.fetch import media_type
+from publish.source.fragment import for_epub
+from publish.styling.css import stylesheet, without_custom_properties
+from publish.styling.fonts import contexts, edition_fonts, merge
 from publish.zips import deterministic_zip
 
 STYLESHEET = "css/style.css"

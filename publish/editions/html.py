@@ -7,11 +7,11 @@ from pathlib import Path
 import lxml.html
 from markupsafe import Markup
 
-from publish.css import data_uri, stylesheet
+from publish.attribution.kit import article_fragment
 from publish.document import Document
-from publish.fonts import contexts, edition_fonts
-from publish.fragment import for_html
-from publish.kit import article_fragment
+from publish.source.fragment import for_html
+from publish.styling.css import data_uri, stylesheet
+from publish.styling.fonts import contexts, edition_fonts
 
 
 def build_html(document: Document, out_dir: Path) -> Path:

@@ -24,8 +24,8 @@ from xml.etree.ElementTree import Element, SubElement, fromstring, register_name
 
 from publish.editions.printjob import PrintJob, Rights, prepare
 from publish.errors import RenderError, ToolError
-from publish.fetch import Fetcher, RefusedResourceError
 from publish.options import CC_NS
+from publish.source.fetch import Fetcher, RefusedResourceError
 
 FONTCONFIG = Path(__file__).with_name("fontconfig.xml")
 
@@ -71,7 +71,7 @@ if TYPE_CHECKING:
 
 
 class _ConfinedFetcher(URLFetcher):  # type: ignore[misc]
-    """WeasyPrint's side of publish.fetch: local allowed files and data: only."""
+    """WeasyPrint's side of publish.source.fetch: local allowed files and data: only."""
 
     def __init__(self, fetcher: Fetcher) -> None:
         super().__init__(allowed_protocols=("file", "data"))

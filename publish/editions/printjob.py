@@ -49,9 +49,9 @@ def prepare(document: Document, out_dir: Path) -> PrintJob:
     """The print HTML and CSS, from the templates: the main process's share."""
     import lxml.html
 
-    from publish.css import file_uri, stylesheet
-    from publish.fonts import contexts, edition_fonts
-    from publish.fragment import footnotes_possible, for_print, whole_compounds
+    from publish.source.fragment import footnotes_possible, for_print, whole_compounds
+    from publish.styling.css import file_uri, stylesheet
+    from publish.styling.fonts import contexts, edition_fonts
 
     styles = document.styles
     manuscript = document.manuscript

@@ -1,0 +1,48 @@
+"""The release bundle: ``DIR/<slug>-editions.zip``, byte for byte reproducible.
+
+It holds what ``SHA256SUMS`` lists (the editions, the republisher kit, the
+manifest) and ``SHA256SUMS`` itself, every entry stamped with the build's
+source date from the manifest. Run it after ``publish build``:
+``python -m publish.build.release [DIR]``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from publish.build.outputs import MANIFEST, SUMS
+from publish.errors import PublishError, UsageError
+from publish.zips import deterministic_zip
+
+
+def bundle(out_dir: Path) -> Path:
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        listed = [line.split("  ", 1)[1] for line in (out_dir / SUMS).read_text(encoding="utf-8").splitlines()]
+    except (OSError, ValueError, IndexError) as exc:
+        raise UsageError(f"{out_dir}: no complete build to bundle ({exc}); run `publish build` first") from exc
+    slug = manifest["slug"]
+    date = dt.datetime.fromtimestamp(manifest["source_date_epoch"], tz=dt.UTC)
+    names = sorted([*listed, SUMS])
+    entries = [(f"{slug}-editions/{name}", (out_dir / name).read_bytes()) for name in names]
+    target = out_dir / f"{slug}-editions.zip"
+    target.write_bytes(deterministic_zip(entries, date))
+    return target
+
+
+def main(argv: list[str]) -> int:
+    out_dir = Path(argv[0]) if argv else Path("dist")
+    try:
+        target = bundle(out_dir)
+    except PublishError as exc:
+        print(f"release: {exc}", file=sys.stderr)
+        return exc.exit_code
+    print(f"wrote {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
