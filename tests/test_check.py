@@ -596,3 +596,45 @@ def test_every_rule_has_a_case_and_the_readme_lists_it() -> None:
     assert set(RULES) <= hand | corpus | elsewhere
     for rule in RULES.values():
         assert f"| `{rule.code}` | {rule.level} |" in readme, rule.code
+
+
+@pytest.mark.parametrize(
+    ("uri", "short", "name"),
+    [
+        ("https://creativecommons.org/licenses/by-sa/4.0/legalcode.de", "CC BY-SA 4.0", None),
+        ("http://www.creativecommons.org/licenses/by-nc/3.0/de/", "CC BY-NC 3.0 DE", None),
+        ("https://creativecommons.org/licenses/by/2.5/deed.fr", "CC BY 2.5", "Creative Commons Attribution 2.5"),
+        ("https://creativecommons.org/publicdomain/zero/1.0/", "CC0 1.0", None),
+        ("https://creativecommons.org/publicdomain/mark/1.0/", "Public Domain Mark 1.0", "Public Domain Mark 1.0"),
+        (
+            "https://creativecommons.org/licenses/by-nc-sa/3.0/",
+            "CC BY-NC-SA 3.0",
+            "Creative Commons Attribution-NonCommercial-ShareAlike 3.0",
+        ),
+    ],
+)
+def test_licence_uris_in_their_many_forms(uri: str, short: str, name: str | None) -> None:
+    from publish.attribution.check.cc import licence_of
+
+    found = licence_of(uri)
+    assert found is not None
+    assert found.short_name == short
+    if name is not None:
+        assert found.name == name
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "ftp://creativecommons.org/licenses/by/4.0/",
+        "https://example.org/licenses/by/4.0/",
+        "https://creativecommons.org/licenses/nc-by/4.0/",
+        "https://creativecommons.org/licenses/by-by/4.0/",
+        "https://creativecommons.org/about/",
+        "http://[::1",
+    ],
+)
+def test_uris_that_name_no_licence(uri: str) -> None:
+    from publish.attribution.check.cc import licence_of
+
+    assert licence_of(uri) is None
