@@ -638,3 +638,56 @@ def test_uris_that_name_no_licence(uri: str) -> None:
     from publish.attribution.check.cc import licence_of
 
     assert licence_of(uri) is None
+
+
+def test_epubs_from_other_tools(editions: dict[str, Path], tmp_path: Path) -> None:
+    """What other EPUB makers do: encrypt more than fonts, or break an encryption.xml, lose a spine
+    document, hide the licence through a stylesheet's @import."""
+    encryption = (
+        '<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container" '
+        'xmlns:enc="http://www.w3.org/2001/04/xmlenc#"><enc:EncryptedData>'
+        '<enc:EncryptionMethod Algorithm="{}"/></enc:EncryptedData></encryption>'
+    )
+    cases = {
+        "aes.epub": encryption.format("http://www.w3.org/2001/04/xmlenc#aes128-cbc"),
+        "fonts.epub": encryption.format("http://www.idpf.org/2008/embedding"),
+        "broken.epub": "<encryption",
+    }
+    found = {}
+    for name, content in cases.items():
+        path = tmp_path / name
+        _edit_zip(editions["epub"], path, lambda n, data: data)
+        with zipfile.ZipFile(path, "a") as archive:
+            archive.writestr("META-INF/encryption.xml", content)
+        found[name] = [(f.code, f.message) for f in check_file(path).findings if f.code == "technical-restriction"]
+    assert found == {
+        "aes.epub": [
+            (
+                "technical-restriction",
+                "META-INF/encryption.xml: resources are encrypted, not just fonts obfuscated",
+            )
+        ],
+        "fonts.epub": [],
+        "broken.epub": [("technical-restriction", "META-INF/encryption.xml: resources are encrypted")],
+    }
+
+    missing = tmp_path / "missing.epub"
+    with zipfile.ZipFile(editions["epub"]) as old, zipfile.ZipFile(missing, "w") as new:
+        for info in old.infolist():
+            if info.filename != "EPUB/colophon.xhtml":
+                new.writestr(info, old.read(info))
+    invalid = [f.message for f in check_file(missing).findings if f.code == "meta-invalid"]
+    assert len(invalid) == 1
+    assert invalid[0].startswith("a spine document cannot be read:")
+
+    hidden = tmp_path / "hidden.epub"
+
+    def hide(name: str, data: bytes) -> bytes:
+        if name == "EPUB/css/style.css":
+            return b'@import url("hide.css");\n' + data
+        return data
+
+    _edit_zip(editions["epub"], hidden, hide)
+    with zipfile.ZipFile(hidden, "a") as archive:
+        archive.writestr("EPUB/css/hide.css", ".colophon, .notice, .credit-line { display: none; }")
+    assert codes(hidden) == ["assumed-dropped", "changes-unstated", "licence-not-shown"]

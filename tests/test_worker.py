@@ -157,3 +157,37 @@ def test_only_write_failures_are_called_write_failures(tmp_path: Path) -> None:
     assert not _writing(OSError(errno.EACCES, "Permission denied", str(tmp_path / "figure.png")), out)
     assert not _writing(BrokenPipeError(errno.EPIPE, "Broken pipe"), out)
     assert not _writing(OSError(errno.ENOENT, "No such file", str(tmp_path / ".other.staging-1" / "a")), out)
+
+
+def test_a_bug_in_the_worker_comes_back_with_its_traceback(tmp_path: Path) -> None:
+    from publish.document import Document
+    from publish.editions.printjob import prepare
+    from publish.source.manuscript import load
+    from publish.styling.styles import Styles
+
+    manuscript = load(ARTICLE)
+    job = prepare(Document.prepare(manuscript, Styles.for_manuscript(manuscript.folder, None), environ={}), tmp_path)
+    with PdfWorker() as worker:
+        worker.submit(dataclasses.replace(job, css=None))  # type: ignore[arg-type]
+        with pytest.raises(RenderError) as raised:
+            worker.result()
+    assert str(raised.value).startswith("the PDF worker failed:\nTraceback (most recent call last):")
+
+
+def test_a_worker_stopped_by_sigterm_is_an_interruption() -> None:
+    """As when Ctrl-C or a SIGTERM reaches the process group: the worker dies by the signal."""
+    import time
+
+    with PdfWorker() as worker:
+        time.sleep(0.5)  # the worker has set the default handlers and is importing WeasyPrint
+        os.kill(worker.pid, signal.SIGTERM)
+        with pytest.raises(KeyboardInterrupt):
+            worker.result()
+
+
+def test_a_worker_killed_before_it_had_a_job_says_so() -> None:
+    with PdfWorker() as worker:
+        os.kill(worker.pid, signal.SIGKILL)
+        with pytest.raises(RenderError) as raised:
+            worker.result()
+    assert str(raised.value) == "the PDF worker stopped before it was given the PDF to lay out"
