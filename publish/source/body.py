@@ -164,7 +164,9 @@ def _problem(manuscript: Manuscript, where: Locator, entry: dict[str, Any]) -> P
     if kind == "CouldNotConvertTeXMath":
         tex = str(entry.get("contents", ""))
         reason = _tex_reason(str(entry.get("message", "")))
-        found = where.text(tex, key=f"math:{tex}")
+        # the formula with its delimiters first: the same TeX may stand elsewhere as text (a \newcommand line)
+        delimited = re.compile(r"(?<!\\)\$\$?" + re.escape(tex) + r"\$")
+        found = where.search(delimited, key=f"math:{tex}") or where.text(tex, key=f"math:{tex}")
         command = re.search(r"control sequence (\\[A-Za-z]+)", reason)
         if command and re.search(
             r"\\(?:re)?newcommand\s*\{?" + re.escape(command[1]) + r"(?![A-Za-z])", manuscript.body
