@@ -691,3 +691,40 @@ def test_epubs_from_other_tools(editions: dict[str, Path], tmp_path: Path) -> No
     with zipfile.ZipFile(hidden, "a") as archive:
         archive.writestr("EPUB/css/hide.css", ".colophon, .notice, .credit-line { display: none; }")
     assert codes(hidden) == ["assumed-dropped", "changes-unstated", "licence-not-shown"]
+
+
+def test_files_that_are_not_what_they_seem(tmp_path: Path) -> None:
+    """Any file anyone made: read if it can be, refused in one line if not, never a traceback."""
+    from publish.attribution.check.evidence import UnreadableError
+
+    html = "<!DOCTYPE html><html lang='en'><body><p>Café, CC BY 4.0</p></body></html>"
+    utf16 = tmp_path / "utf16.html"
+    utf16.write_bytes(html.encode("utf-16"))  # with its byte order mark
+    assert check_file(utf16).kind == "HTML"
+    latin1 = tmp_path / "latin1.html"
+    latin1.write_bytes(html.encode("latin-1"))
+    assert check_file(latin1).kind == "HTML"
+
+    zipped = tmp_path / "not-an-epub.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    binary = tmp_path / "binary.dat"
+    binary.write_bytes(b"\x00\x01\x02<\x03")
+    arithmetic = tmp_path / "sums.txt"
+    arithmetic.write_text("3 < 4 and 5 > 2\n", encoding="utf-8")
+    refused = {
+        zipped: "a ZIP file that is not an EPUB (no META-INF/container.xml)",
+        binary: "not an HTML, XHTML, PDF or EPUB file",
+        arithmetic: "not an HTML, XHTML, PDF or EPUB file: no HTML element in it",
+        tmp_path: "cannot read: Is a directory",
+    }
+    for path, message in refused.items():
+        with pytest.raises(UnreadableError) as raised:
+            check_file(path)
+        assert str(raised.value) == message
+
+
+def test_strict_counts_warnings_as_errors(tmp_path: Path) -> None:
+    report = check_file(page(tmp_path, "<p>A page with no licence and no author.</p>"))
+    assert report.errors() != []
+    assert len(report.errors(strict=True)) == len(report.findings) > len(report.errors())

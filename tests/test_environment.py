@@ -72,3 +72,33 @@ def test_the_library_api_starts_and_owns_its_own_worker(tmp_path: Path, capsys: 
         )
     assert capsys.readouterr().err == ""
     assert not (tmp_path / "b" / f"{ARTICLE.stem}.pdf").exists()
+
+
+def test_a_paper_size_the_library_does_not_know_is_refused() -> None:
+    from conftest import ARTICLE
+
+    from publish.document import Document
+    from publish.source.manuscript import load
+    from publish.styling.styles import Styles
+
+    manuscript = load(ARTICLE)
+    with pytest.raises(UsageError) as raised:
+        Document.prepare(manuscript, Styles.for_manuscript(manuscript.folder, None), paper="a5")
+    assert str(raised.value) == "paper size 'a5' is not one of a4, letter"
+
+
+def test_a_problem_is_located_even_when_pandoc_changed_its_spaces(tmp_path: Path) -> None:
+    """The locator finds text pandoc reports with its spaces changed, and falls back to the body's
+    first line for text it cannot find at all."""
+    from conftest import ARTICLE
+
+    from publish.source.locate import Locator
+    from publish.source.manuscript import load
+
+    head = ARTICLE.read_text(encoding="utf-8").split("\n---\n", 1)[0]
+    path = tmp_path / "spaces.md"
+    path.write_text(head + "\n---\n\nFirst line.\n\nThe second paragraph, with its words.\n", encoding="utf-8")
+    manuscript = load(path)
+    where = Locator(manuscript)
+    assert where.text("The second\n  paragraph,") == manuscript.body_line + 3  # its spaces changed
+    assert where.text("nowhere in the text") == manuscript.body_line
