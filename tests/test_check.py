@@ -728,3 +728,20 @@ def test_strict_counts_warnings_as_errors(tmp_path: Path) -> None:
     report = check_file(page(tmp_path, "<p>A page with no licence and no author.</p>"))
     assert report.errors() != []
     assert len(report.errors(strict=True)) == len(report.findings) > len(report.errors())
+
+
+def test_pdfs_other_tools_make(editions: dict[str, Path], tmp_path: Path) -> None:
+    """A PDF that needs a password to open is a technical restriction, whatever else it holds."""
+
+    def save(name: str, change: Callable[[pikepdf.Pdf], None], **options: object) -> Path:
+        path = tmp_path / name
+        with pikepdf.open(editions["pdf"]) as pdf:
+            change(pdf)
+            pdf.save(path, **options)  # type: ignore[arg-type]
+        return path
+
+    rc4 = {"R": 4, "aes": False, "metadata": False}  # pypdf reads RC4 alone; AES needs cryptography
+    sealed = save("sealed.pdf", lambda pdf: None, encryption=pikepdf.Encryption(owner="o", user="secret", **rc4))
+    found = [(f.code, f.message) for f in check_file(sealed).findings if f.code == "technical-restriction"]
+    assert len(found) == 1
+    assert found[0][1].endswith("a password is needed to open it")
