@@ -424,13 +424,21 @@ def test_epub_copies(editions: dict[str, Path], tmp_path: Path) -> None:
     assert codes(drm) == ["technical-restriction"]
 
 
-def test_pdf_copies(editions: dict[str, Path], tmp_path: Path) -> None:
+def _pdf_saver(source: Path, folder: Path) -> Callable[..., Path]:
+    """save(name, change, **options): the PDF at ``source``, changed and saved under ``folder``."""
+
     def save(name: str, change: Callable[[pikepdf.Pdf], None], **options: object) -> Path:
-        path = tmp_path / name
-        with pikepdf.open(editions["pdf"]) as pdf:
+        path = folder / name
+        with pikepdf.open(source) as pdf:
             change(pdf)
             pdf.save(path, **options)  # type: ignore[arg-type]
         return path
+
+    return save
+
+
+def test_pdf_copies(editions: dict[str, Path], tmp_path: Path) -> None:
+    save = _pdf_saver(editions["pdf"], tmp_path)
 
     def usage_terms(pdf: pikepdf.Pdf) -> None:
         with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
@@ -732,14 +740,7 @@ def test_strict_counts_warnings_as_errors(tmp_path: Path) -> None:
 
 def test_pdfs_other_tools_make(editions: dict[str, Path], tmp_path: Path) -> None:
     """A PDF that needs a password to open is a technical restriction, whatever else it holds."""
-
-    def save(name: str, change: Callable[[pikepdf.Pdf], None], **options: object) -> Path:
-        path = tmp_path / name
-        with pikepdf.open(editions["pdf"]) as pdf:
-            change(pdf)
-            pdf.save(path, **options)  # type: ignore[arg-type]
-        return path
-
+    save = _pdf_saver(editions["pdf"], tmp_path)
     rc4 = {"R": 4, "aes": False, "metadata": False}  # pypdf reads RC4 alone; AES needs cryptography
     sealed = save("sealed.pdf", lambda pdf: None, encryption=pikepdf.Encryption(owner="o", user="secret", **rc4))
     found = [(f.code, f.message) for f in check_file(sealed).findings if f.code == "technical-restriction"]
