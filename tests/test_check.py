@@ -746,3 +746,15 @@ def test_pdfs_other_tools_make(editions: dict[str, Path], tmp_path: Path) -> Non
     found = [(f.code, f.message) for f in check_file(sealed).findings if f.code == "technical-restriction"]
     assert len(found) == 1
     assert found[0][1].endswith("a password is needed to open it")
+
+
+def test_json_ld_that_cannot_be_read_offline(tmp_path: Path) -> None:
+    """A JSON-LD context elsewhere is not fetched, and the check says so."""
+    remote = page(
+        tmp_path,
+        '<script type="application/ld+json">{"@context": ["https://example.org/context.jsonld", '
+        '{"cc": "http://creativecommons.org/ns#"}], "@type": "CreativeWork", "name": "x"}</script><p>x</p>',
+        "remote.html",
+    )
+    messages = [f.message for f in check_file(remote).findings if f.code == "meta-invalid"]
+    assert "the JSON-LD context https://example.org/context.jsonld is not read (nothing is fetched)" in messages

@@ -104,3 +104,21 @@ def test_notes_text_and_typography_in_the_pdf(rich_editions: dict[str, Path]) ->
     assert "“quoted phrase”" in text
     assert "apostrophe’s" in text
     assert re.search(r"help\s+—\s+and", text)
+
+
+def test_print_math_for_roots_phantoms_boxes_and_bold() -> None:
+    """MathML the print edition lays out as HTML: an nth root, a phantom, a box."""
+    import pypandoc
+    from lxml import etree
+
+    from publish.options import MATHML_NS
+    from publish.source.mathprint import mathml_to_html
+
+    html = pypandoc.convert_text(
+        r"$\sqrt[3]{x} + \phantom{y} + \boxed{z}$", "html", format="markdown", extra_args=["--mathml"]
+    )
+    math = etree.fromstring(html.strip().removeprefix("<p>").removesuffix("</p>"))
+    assert math.tag == f"{{{MATHML_NS}}}math"
+    out = etree.tostring(mathml_to_html(math), encoding="unicode")
+    for css_class in ("root-index", "phantom", "enclose"):
+        assert f'class="{css_class}' in out or f" {css_class}" in out, (css_class, out)
