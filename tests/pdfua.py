@@ -131,6 +131,26 @@ def _marked_content(pdf: pikepdf.Pdf) -> Iterator[tuple[int, str, list[tuple[str
                 yield index, op, list(stack)
 
 
+def pagination_artifacts(page: pikepdf.Page) -> list[tuple[str, list[str]]]:
+    """Each /Artifact /Pagination sequence of a page: its /Subtype ("" if none) and the operators
+    it draws with, nested sequences included."""
+    found: list[tuple[str, list[str]]] = []
+    depth = None
+    for operands, operator in pikepdf.parse_content_stream(page):
+        op = str(operator)
+        if depth is None:
+            if op == "BDC" and str(operands[0]) == "/Artifact" and operands[1].get("/Type") == "/Pagination":
+                found.append((str(operands[1].get("/Subtype", "")), []))
+                depth = 0
+        elif op in ("BDC", "BMC"):
+            depth += 1
+        elif op == "EMC":
+            depth = None if depth == 0 else depth - 1
+        else:
+            found[-1][1].append(op)
+    return found
+
+
 def failures(path: Path) -> list[str]:
     """Every failure found, as 'checkpoint-condition: what'."""
     found: list[str] = []

@@ -9,6 +9,7 @@ import pikepdf
 import pypdfium2
 import pytest
 from conftest import ARTICLE
+from pdfua import pagination_artifacts
 from readers import NS, Epub, html_tree, pdf_body_text, pdf_pages, squash
 
 from publish.build.run import build
@@ -148,19 +149,8 @@ def _char_boxes(page: pypdfium2.PdfPage) -> list[tuple[float, float, float, floa
 
 
 def _furniture_glyphs(page: pikepdf.Page) -> dict[str, int]:
-    """How many glyphs each pagination artifact of the page draws."""
-    drawn: dict[str, int] = {}
-    where = None
-    for operands, operator in pikepdf.parse_content_stream(page):
-        op = str(operator)
-        if op == "BDC" and str(operands[0]) == "/Artifact" and operands[1].get("/Type") == "/Pagination":
-            where = str(operands[1].get("/Subtype", ""))
-            drawn[where] = 0
-        elif op == "EMC":
-            where = None
-        elif op == "Do" and where is not None:
-            drawn[where] += 1
-    return drawn
+    """How many glyphs (form XObjects) each pagination artifact of the page draws."""
+    return {subtype: ops.count("Do") for subtype, ops in pagination_artifacts(page)}
 
 
 def test_pdf_margins_running_heads_and_page_numbers(editions: dict[str, Path]) -> None:

@@ -21,7 +21,7 @@ import pypdfium2 as pdfium
 import pytest
 from conftest import EVERY, Built
 from copying import article, extracted, notes, squash
-from pdfua import TEXT_SHOWING, Element, failures, read_structure
+from pdfua import TEXT_SHOWING, Element, failures, pagination_artifacts, read_structure
 
 FIXTURES = [p.stem for p in EVERY]
 FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
@@ -112,20 +112,9 @@ def test_running_heads_and_page_numbers_are_drawn_artifacts(corpus: dict[str, Bu
     pdf = corpus["us-north-korean-summitry-round-two"].edition("pdf")
     with pikepdf.open(pdf) as document:
         for index, page in enumerate(document.pages):
-            furniture = 0
-            depth = None
-            for operands, operator in pikepdf.parse_content_stream(page):
-                op = str(operator)
-                if op == "BDC" and str(operands[0]) == "/Artifact" and operands[1].get("/Type") == "/Pagination":
-                    furniture += 1
-                    depth = 0
-                elif depth is not None and op in ("BDC", "BMC"):
-                    depth += 1
-                elif depth is not None and op == "EMC":
-                    depth = None if depth == 0 else depth - 1
-                elif depth is not None:
-                    assert op not in TEXT_SHOWING, f"page {index + 1}: furniture drawn as text"
-            assert furniture == (0 if index == 0 else 2), f"page {index + 1}"
+            furniture = pagination_artifacts(page)
+            assert len(furniture) == (0 if index == 0 else 2), f"page {index + 1}"
+            assert not [op for _, ops in furniture for op in ops if op in TEXT_SHOWING], f"page {index + 1}: as text"
     for extractor, text in extracted(pdf).items():
         lines = [line.strip() for line in text.splitlines()]
         assert "US and North Korean Summitry: Round Two" not in lines, f"{extractor} copies a running head"
@@ -249,18 +238,11 @@ def test_a_table_over_pages_repeats_its_header_as_an_artifact(corpus: dict[str, 
         headers = [e for e in read_structure(document).elements if e.role == "TH"]
         assert len(headers) == 6
         assert all(len({page for page, _ in th.mcids}) == 1 for th in headers), "a /TH gathers text from two pages"
-        repeated = 0
-        for page in list(document.pages)[1:]:
-            inside = False
-            for operands, operator in pikepdf.parse_content_stream(page):
-                op = str(operator)
-                if op == "BDC" and str(operands[0]) == "/Artifact" and "/Subtype" not in operands[1]:
-                    inside, repeated = True, repeated + 1
-                elif op == "EMC":
-                    inside = False
-                elif inside:
-                    assert op not in TEXT_SHOWING
-    assert repeated >= 2 * 6, "each of the 6 header cells repeats on pages 2 and 3"
+        repeated = [
+            ops for page in list(document.pages)[1:] for subtype, ops in pagination_artifacts(page) if not subtype
+        ]
+        assert not [op for ops in repeated for op in ops if op in TEXT_SHOWING]
+    assert len(repeated) >= 2 * 6, "each of the 6 header cells repeats on pages 2 and 3"
     for extractor, text in extracted(pdf).items():
         assert squash(text).count("Harvested") == 1, extractor
 

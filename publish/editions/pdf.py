@@ -57,6 +57,7 @@ def _no_system_fonts() -> Iterator[None]:
 with _no_system_fonts():
     import weasyprint
     import weasyprint.pdf
+    from weasyprint.formatting_structure import boxes as _boxes
     from weasyprint.pdf.metadata import DocumentMetadata
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -203,6 +204,8 @@ def lost_notes(document: Any, html: str) -> list[str]:
     return [name for name in wanted if name not in placed]
 
 
+_LINES = (_boxes.LineBox, _boxes.ReplacedBox)  # what a page's content is made of, for measuring it
+
 # A page may be left this much empty, at most, by a figure that moved on to the next one.
 MOST_EMPTY = 1 / 3
 MOST_MOVES = 8  # layouts, at most, spent on placing figures: each is a full layout
@@ -250,28 +253,22 @@ _FLOWING = frozenset({"p", "ul", "ol", "dl", "blockquote", "pre", "table"})  # t
 def _stranded_figures(document: Any) -> Iterator[tuple[int, int]]:
     """Each figure heading a page after one left more than a third empty: its number in document
     order, and how many of the blocks after it would fill the gap (one at least)."""
-    from weasyprint.formatting_structure import boxes
-
-    def walk(box: Any) -> Iterator[Any]:
-        yield box
-        for child in getattr(box, "children", ()):
-            yield from walk(child)
-
     pages = [page._page_box for page in document.pages]
+    elements = [el for el in pages[0].children[0].element.iter() if isinstance(el.tag, str)]  # one tree, all pages
+    parents = {child: parent for parent in elements for child in parent}
+    figures = [el for el in elements if el.tag.rsplit("}", 1)[-1] == "figure"]
     heights: dict[int, float] = {}  # id(element) -> its height, over all its pages
     for page in pages:
-        for box in walk(page.children[0]):
-            if isinstance(box, boxes.BlockBox) and box.element is not None and not box.element_tag.count("::"):
+        for box in pdftags.descendants(page.children[0]):
+            if isinstance(box, _boxes.BlockBox) and box.element is not None and not box.element_tag.count("::"):
                 heights[id(box.element)] = heights.get(id(box.element), 0) + box.margin_height()
     for previous, page in itertools.pairwise(pages):
         root = page.children[0]
-        elements = [el for el in root.element.iter() if isinstance(el.tag, str)]
-        parents = {child: parent for parent in elements for child in parent}
-        figure = next((b for b in walk(root) if b.element_tag == "figure"), None)
-        if figure is None or not _heads_page(figure, root, page.content_box_y(), parents, walk):
+        figure = next((b for b in pdftags.descendants(root) if b.element_tag == "figure"), None)
+        if figure is None or not _heads_page(figure, root, page.content_box_y(), parents):
             continue
-        lines = [b for b in walk(previous.children[0]) if isinstance(b, (boxes.LineBox, boxes.ReplacedBox))]
-        notes = next((b for b in previous.children if isinstance(b, boxes.FootnoteAreaBox) and b.children), None)
+        lines = [b for b in pdftags.descendants(previous.children[0]) if isinstance(b, _LINES)]
+        notes = next((b for b in previous.children if isinstance(b, _boxes.FootnoteAreaBox) and b.children), None)
         bottom = notes.position_y if notes is not None else previous.content_box_y() + previous.height
         gap = bottom - max((b.position_y + b.margin_height() for b in lines), default=previous.content_box_y())
         if gap <= MOST_EMPTY * previous.height:
@@ -284,16 +281,12 @@ def _stranded_figures(document: Any) -> Iterator[tuple[int, int]]:
             if count and filled > gap:
                 break
             count += 1
-        figures = [el for el in elements if el.tag.rsplit("}", 1)[-1] == "figure"]
         yield figures.index(figure.element), count
 
 
-def _heads_page(figure: Any, root: Any, top: float, parents: dict[Any, Any], walk: Any) -> bool:
+def _heads_page(figure: Any, root: Any, top: float, parents: dict[Any, Any]) -> bool:
     """Whether the figure is the first thing on its page, or comes straight after a heading that is."""
-    from weasyprint.formatting_structure import boxes
-
-    lines = [b for b in walk(root) if isinstance(b, (boxes.LineBox, boxes.ReplacedBox))]
-    before = [b for b in lines if b.position_y < figure.position_y]
+    before = [b for b in pdftags.descendants(root) if isinstance(b, _LINES) and b.position_y < figure.position_y]
     if not before:
         return bool(figure.position_y <= top + 1)
     owners = {b.element for b in before}

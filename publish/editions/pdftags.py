@@ -103,20 +103,21 @@ def furniture(pages: list[Any]) -> None:
         for child in page._page_box.children:
             if isinstance(child, boxes.MarginBox):
                 where = "/Header" if child.at_keyword.startswith("@top") else "/Footer"
-                _FURNITURE.update((id(box), where) for box in _descendants(child))
+                _FURNITURE.update((id(box), where) for box in descendants(child))
                 continue
-            for box in _descendants(child):
+            for box in descendants(child):
                 if isinstance(box, boxes.TableRowGroupBox) and (box.is_header or box.is_footer):
                     if id(box.element) in seen:
-                        _FURNITURE.update((id(inner), "") for inner in _descendants(box))
+                        _FURNITURE.update((id(inner), "") for inner in descendants(box))
                     here.add(id(box.element))
         seen |= here
 
 
-def _descendants(box: Any) -> Iterator[Any]:
+def descendants(box: Any) -> Iterator[Any]:
+    """A box and every box inside it, in document order."""
     yield box
     for child in getattr(box, "children", ()):
-        yield from _descendants(child)
+        yield from descendants(child)
 
 
 _weasyprint_marked = Stream.marked
