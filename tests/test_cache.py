@@ -134,6 +134,28 @@ def test_an_unwritable_cache_makes_a_build_slower_not_wrong(tmp_path: Path) -> N
     assert (tmp_path / "out" / "us-north-korean-summitry-round-two.html").is_file()
 
 
+def test_a_damaged_entry_is_a_miss(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    cache.put_json("ab" + "0" * 62, {"kept": True})
+    assert cache.get_json("ab" + "0" * 62) == {"kept": True}
+    (tmp_path / "ab" / ("ab" + "0" * 62)).write_bytes(b'{"kept": tr')  # cut short, by a full disc say
+    assert cache.get_json("ab" + "0" * 62) is None
+    assert cache.get_json("cd" + "0" * 62) is None  # never written
+
+
+def test_the_cache_drops_the_least_recently_used_past_its_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = Cache(tmp_path)
+    keys = [f"{n:02x}" + "0" * 62 for n in range(4)]
+    for age, key in enumerate(keys):
+        cache.put(key, bytes(100))
+        os.utime(tmp_path / key[:2] / key, (1_000_000 + age, 1_000_000 + age))
+    os.utime(tmp_path / keys[0][:2] / keys[0], (2_000_000, 2_000_000))  # the oldest, read again since
+    monkeypatch.setattr(publish.build.cache, "MAX_BYTES", 250)
+    cache.put("ff" + "0" * 62, bytes(100))
+    kept = sorted(p.name[:2] for p in tmp_path.glob("*/*"))
+    assert kept == ["00", "ff"], kept  # 200 bytes: under 250, dropping 01, 02 and 03 in age order
+
+
 def _modules_after(*arguments: str) -> set[str]:
     script = (
         "import sys\n"

@@ -720,7 +720,10 @@ def test_files_that_are_not_what_they_seem(tmp_path: Path) -> None:
     binary.write_bytes(b"\x00\x01\x02<\x03")
     arithmetic = tmp_path / "sums.txt"
     arithmetic.write_text("3 < 4 and 5 > 2\n", encoding="utf-8")
+    nested = tmp_path / "nested.html"
+    nested.write_bytes(b"<!DOCTYPE html><html><body>" + b"<div>" * 200_000 + b"deep" + b"</div>" * 200_000)
     refused = {
+        nested: "not readable as HTML: its elements are nested deeper than an HTML parser reads",
         zipped: "a ZIP file that is not an EPUB (no META-INF/container.xml)",
         binary: "not an HTML, XHTML, PDF or EPUB file",
         arithmetic: "not an HTML, XHTML, PDF or EPUB file: no HTML element in it",
@@ -730,6 +733,34 @@ def test_files_that_are_not_what_they_seem(tmp_path: Path) -> None:
         with pytest.raises(UnreadableError) as raised:
             check_file(path)
         assert str(raised.value) == message
+
+
+@pytest.mark.parametrize(
+    ("failure", "message"),
+    [
+        (KeyError("dc:rights"), "could not be checked: KeyError: 'dc:rights'"),
+        (RecursionError("maximum recursion depth exceeded"), "too deeply nested or too large to read (RecursionError)"),
+    ],
+)
+def test_a_failure_inside_a_rule_is_one_line_not_a_traceback(
+    failure: Exception, message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last safety net: whatever goes wrong while reading a file anyone made, the command
+    names the file and exits 2, and the recursion limit it raised is put back."""
+    import sys
+
+    import publish.attribution.check as check
+
+    def broken(*args: object) -> None:
+        raise failure
+
+    monkeypatch.setattr(check, "verify", broken)
+    target = page(tmp_path, "<p>Anything at all.</p>")
+    limit = sys.getrecursionlimit()
+    with pytest.raises(check.UnreadableError) as raised:
+        check_file(target)
+    assert str(raised.value) == message
+    assert sys.getrecursionlimit() == limit
 
 
 def test_strict_counts_warnings_as_errors(tmp_path: Path) -> None:

@@ -89,11 +89,11 @@ def test_weasyprint_cannot_reach_a_system_font(tmp_path: Path) -> None:
         render(job)
 
 
-def _styles_with(tmp_path: Path, edit: object) -> Path:
-    """A project beside the Korean manuscript, whose styles/fonts/fonts.toml is edited."""
+def _styles_with(tmp_path: Path, edit: object, manuscript: Path = KOREAN) -> Path:
+    """A project beside a manuscript (the Korean one unless named), whose styles/fonts/fonts.toml is edited."""
     project = tmp_path / "project"
     (project / "manuscript").mkdir(parents=True)
-    shutil.copy(KOREAN, project / "manuscript" / KOREAN.name)
+    shutil.copy(manuscript, project / "manuscript" / manuscript.name)
     fonts = project / "styles" / "fonts"
     shutil.copytree(FONTS, fonts)
     config = fonts / "fonts.toml"
@@ -129,3 +129,19 @@ def test_without_a_font_for_a_script_the_script_is_refused_at_its_lines(tmp_path
     assert lines[0].startswith("manuscript/korean-terms.md:3: '정' (U+C815 HANGUL SYLLABLE JEONG)")
     assert lines[0].endswith("add a font that has them to styles/fonts/fonts.toml (README, Fonts and scripts)")
     assert all(re.match(r"manuscript/korean-terms\.md:\d+: ", line) for line in lines)
+
+
+def test_characters_that_tex_commands_make_are_refused_at_their_formula(tmp_path: Path) -> None:
+    """\\mathbb{R} writes no ℝ in the manuscript: the refusal finds the formula by its TeX."""
+
+    def without_math_font(text: str) -> str:
+        return text.replace('"Noto Sans Math", ', "")
+
+    math = ROOT / "tests" / "fixtures" / "corpus" / "math.md"
+    project = _styles_with(tmp_path, without_math_font, manuscript=math)
+    done = publish("build", "manuscript/math.md", "--out", "dist", cwd=project)
+    assert done.returncode == 2, done.stderr
+    formula = next(n for n, line in enumerate(math.read_text(encoding="utf-8").splitlines(), 1) if "mathbb" in line)
+    at_formula = re.findall(rf"^manuscript/math\.md:{formula}: (.*)$", done.stderr, re.M)
+    assert any("U+211D DOUBLE-STRUCK CAPITAL R" in line for line in at_formula), done.stderr
+    assert not (project / "dist").exists()

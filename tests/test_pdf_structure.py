@@ -147,6 +147,15 @@ def test_a_figure_that_does_not_fit_floats_while_the_text_flows_on(corpus: dict[
     finally:
         document.close()
     assert floated >= 1
+    # The second chart comes right after its heading, which starts a page. The figure floats on past
+    # the text after it, as any figure does; the heading stays with that text, not alone at a foot.
+    pages = subprocess.run(
+        ["pdftotext", "-layout", str(built.edition("pdf")), "-"], capture_output=True, text=True, check=True
+    ).stdout.split("\f")
+    at = next(n for n, page in enumerate(pages) if "The chart again" in page)
+    after_heading = pages[at].split("The chart again", 1)[1]
+    assert "After the second chart the article goes on" in after_heading
+    assert "The same chart again, with only a caption." in after_heading + pages[at + 1]
     html = lxml.html.parse(str(built.edition("html"))).getroot()
     body = html.xpath("//div[@class='article-body']")[0]
     assert [el.tag for el in body][:5] == ["p", "p", "p", "figure", "p"], "the HTML keeps the writer's order"

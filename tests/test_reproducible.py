@@ -122,11 +122,28 @@ def test_release_bundle_is_deterministic_and_build_leaves_it_alone(tmp_path: Pat
     assert "editions.zip" not in (tmp_path / "SHA256SUMS").read_text()
 
 
-def test_release_needs_a_build(tmp_path: Path) -> None:
-    from publish.errors import UsageError
+def _release(out_dir: Path) -> subprocess.CompletedProcess[str]:
+    """What `nox -s release` runs after the build."""
+    return subprocess.run(
+        [sys.executable, "-m", "publish.build.release", str(out_dir)], capture_output=True, text=True, check=False
+    )
 
-    with pytest.raises(UsageError, match="run `publish build` first"):
-        bundle(tmp_path)
+
+def test_the_release_command_bundles_a_build(tmp_path: Path) -> None:
+    build(ARTICLE, tmp_path, formats=("html",), environ={})
+    done = _release(tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"wrote {tmp_path / f'{SLUG}-editions.zip'}\n"
+    with zipfile.ZipFile(tmp_path / f"{SLUG}-editions.zip") as archive:
+        assert f"{SLUG}-editions/{SLUG}.html" in archive.namelist()
+
+
+def test_release_needs_a_build(tmp_path: Path) -> None:
+    done = _release(tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"release: {tmp_path}: no complete build to bundle (")
+    assert done.stderr.rstrip().endswith("run `publish build` first")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_cjk_manuscript_gives_the_same_bytes_at_another_time(tmp_path: Path) -> None:

@@ -47,10 +47,6 @@ class Report:
     def errors(self, strict: bool = False) -> list[Finding]:
         return [f for f in self.findings if f.level == ERROR or strict]
 
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.level == WARNING]
-
 
 def _read(data: bytes, path: Path) -> Evidence:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its byte order mark
