@@ -24,6 +24,7 @@ from publish.options import FORMATS, PAPER_SIZES
 from publish.styling.defaults import default_manuscript
 
 if TYPE_CHECKING:
+    from publish.build.cache import Cache
     from publish.build.worker import PdfWorker
     from publish.source.manuscript import Manuscript
 
@@ -113,6 +114,31 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print nothing on success (without it, builds over 2 s show each edition as it finishes)",
     )
+
+    preview = commands.add_parser(
+        "preview",
+        help="build, serve the editions in a browser, and rebuild on every save",
+        description="Build the editions of MANUSCRIPT into DIR, as `publish build` does, and serve them on "
+        "this machine with an index page and the result of `publish check`. Every save of the manuscript, "
+        "its images, the styles or the templates rebuilds what changed, and each open page reloads by "
+        "itself. A manuscript that does not build shows its problems over the last good editions.",
+        epilog="Ctrl-C stops it (exit 0). Exit codes: 2 bad arguments; 1 the server could not start.",
+    )
+    preview.add_argument("manuscript", nargs="?", type=Path, metavar="MANUSCRIPT", help=_MANUSCRIPT_HELP)
+    preview.add_argument("--out", type=Path, default=Path("dist"), metavar="DIR", help="output folder (default: dist)")
+    preview.add_argument("--styles", type=Path, metavar="DIR", help="a styles folder, as for `publish build`")
+    preview.add_argument("--paper", choices=PAPER_SIZES, default="a4", help="page size of the PDF (default: a4)")
+    preview.add_argument("--no-cache", action="store_true", help="keep finished work in memory only")
+    preview.add_argument("--cache-dir", type=Path, metavar="DIR", help="where finished work is kept, as for build")
+    preview.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="the address to listen on (default: 127.0.0.1, this machine only; anything else is said aloud)",
+    )
+    preview.add_argument(
+        "--port", type=int, default=0, help="the port to listen on (default: a free one, printed at the start)"
+    )
+    preview.add_argument("--open", action="store_true", help="open the index page in the default browser")
 
     check = commands.add_parser(
         "check",
@@ -247,6 +273,47 @@ def _build_with(args: argparse.Namespace, worker: PdfWorker | None) -> int:
     return EXIT_OK
 
 
+def _preview(args: argparse.Namespace, worker: PdfWorker | None) -> int:
+    from publish.build.cache import Cache, default_root
+
+    path = args.manuscript if args.manuscript is not None else default_manuscript(Path.cwd())
+    display = str(args.manuscript) if args.manuscript is not None else _shown(path)
+    if args.styles is not None and not args.styles.is_dir():
+        print(f"publish preview: error: --styles {args.styles}: no such folder", file=sys.stderr)
+        return EXIT_USAGE
+    if not 0 <= args.port <= 65535:
+        print(f"publish preview: error: --port {args.port}: choose 1-65535, or 0 for a free one", file=sys.stderr)
+        return EXIT_USAGE
+    if args.no_cache:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="publish-preview-cache-") as scratch:  # this session's only
+            return _serve(args, path, display, Cache(Path(scratch)))
+    return _serve(args, path, display, Cache(args.cache_dir or default_root()))
+
+
+def _serve(args: argparse.Namespace, path: Path, display: str, cache: Cache) -> int:
+    from publish.preview import Options, preview
+
+    options = Options(
+        manuscript=path,
+        out_dir=args.out,
+        display=display,
+        styles=args.styles,
+        paper=args.paper,
+        cache=cache,
+        host=args.host,
+        port=args.port,
+        open_browser=args.open,
+    )
+    try:
+        return preview(options)
+    except OSError as exc:
+        where = f"{args.host}:{args.port}"
+        print(f"publish preview: error: cannot listen on {where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
 def _load(given: Path | None) -> Manuscript:
     from publish.source.manuscript import load
 
@@ -310,6 +377,7 @@ def _attribution(args: argparse.Namespace, worker: PdfWorker | None) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, PdfWorker | None], int]] = {
     "build": _build,
+    "preview": _preview,
     "check": _check,
     "attribution": _attribution,
 }

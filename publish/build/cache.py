@@ -60,6 +60,7 @@ def file_digests(files: Iterable[tuple[str, Path]]) -> list[str]:
 class Cache:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._size: int | None = None  # the cache's size as last measured, plus what was put since
 
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / key
@@ -92,7 +93,10 @@ class Cache:
             Path(temporary).replace(path)  # readers see the whole entry or none
         except OSError:
             return
-        self._prune()
+        if self._size is not None:
+            self._size += len(data)
+        if self._size is None or self._size > MAX_BYTES:
+            self._prune()  # the folder is measured once, then again only when it may be over
 
     def put_json(self, key: str, value: Any) -> None:
         self.put(key, json.dumps(value, sort_keys=True).encode())
@@ -112,3 +116,4 @@ class Cache:
             except OSError:
                 continue
             total -= size
+        self._size = total

@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 MANIFEST_VERSION = 1
 Progress = Callable[[str, float, bool], None]
 """(what was finished, seconds it took, whether it came from the cache)."""
+Ready = Callable[[str, Path], None]
+"""(an edition, its finished file in the staging folder): called as soon as each is made, before the
+build is complete and moved into place (``publish preview`` shows each edition at once)."""
 
 
 @dataclass(frozen=True)
@@ -182,14 +185,18 @@ def build(
     cache: Cache | None = None,
     worker: PdfWorker | None = None,
     progress: Progress = _quiet,
+    ready: Ready | None = None,
 ) -> BuildResult:
     """Build the editions of one manuscript into ``out_dir``, all or nothing.
 
     ``cache`` reuses finished work; ``worker``, a PdfWorker started early,
-    lays out the PDF in parallel. Without them the build is serial and clean.
+    lays out the PDF in parallel. Without them the build is serial and clean,
+    the quickest edition first. ``ready`` hears of each edition as it is made.
     """
     try:
-        return _build(manuscript_path, out_dir, formats, styles, paper, display, environ, cache, worker, progress)
+        return _build(
+            manuscript_path, out_dir, formats, styles, paper, display, environ, cache, worker, progress, ready
+        )
     finally:
         if worker is not None:
             worker.cancel()  # a no-op once its result is in
@@ -206,6 +213,7 @@ def _build(
     cache: Cache | None,
     worker: PdfWorker | None,
     progress: Progress,
+    ready: Ready | None,
 ) -> BuildResult:
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"--out {out_dir}: is a file, not a folder")
@@ -218,7 +226,10 @@ def _build(
     try:
         with staging(out_dir) as stage:
             try:
-                parts = [fmt for fmt in ("pdf", "epub", "html") if fmt in formats] + ["kit"]
+                # With a worker the PDF goes first, to be laid out while the rest is written;
+                # without one, the quickest edition comes first.
+                order = ("pdf", "epub", "html") if worker is not None else ("html", "epub", "pdf")
+                parts = [fmt for fmt in order if fmt in formats] + ["kit"]
                 pending = None
                 for part in parts:
                     started = time.perf_counter()
@@ -232,13 +243,18 @@ def _build(
 
                         worker.submit(prepare(job.full_document(), stage))  # laid out while the rest is written
                         pending = started
+                        continue
                     else:
                         _make(job, part, stage)
                         progress(part, time.perf_counter() - started, False)
+                    if ready is not None and part != "kit":
+                        ready(part, stage / f"{manuscript.slug}.{part}")
                 if pending is not None and worker is not None:
                     worker.result(tick=lambda: progress("", 0.0, False))
                     _store(job, "pdf", stage)
                     progress("pdf", time.perf_counter() - pending, False)
+                    if ready is not None:
+                        ready("pdf", stage / f"{manuscript.slug}.pdf")
                 files = after_build(stage, out_dir, manuscript.slug)
                 tools = tool_versions(job.entry["pandoc"])
                 images = [(i["src"], Path(i["path"])) for i in job.images]

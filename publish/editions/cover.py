@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -117,8 +118,25 @@ def _fit(
     return size, lines
 
 
+_MADE: OrderedDict[tuple[object, ...], bytes] = OrderedDict()  # the last few covers, for a warm process
+_KEEP = 8
+
+
 def make_cover(typefaces: Typefaces, title: str, byline: str, lang: str) -> bytes:
-    """A PNG cover; the same text and fonts always give the same bytes."""
+    """A PNG cover; the same text and fonts always give the same bytes (so a warm process, such as
+    ``publish preview``, draws it again only when the title, the byline or the fonts change)."""
+    key = (title, byline, lang, tuple(typefaces.families.values()), tuple(sorted(typefaces.stacks.items())))
+    if key in _MADE:
+        _MADE.move_to_end(key)
+        return _MADE[key]
+    made = _draw_cover(typefaces, title, byline, lang)
+    _MADE[key] = made
+    while len(_MADE) > _KEEP:
+        _MADE.popitem(last=False)
+    return made
+
+
+def _draw_cover(typefaces: Typefaces, title: str, byline: str, lang: str) -> bytes:
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
     width = WIDTH - 2 * MARGIN

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -154,7 +155,9 @@ def _marked(self: Stream, box: Any, tag: str) -> Iterator[None]:
 
 _TEXT_OPERATORS = frozenset({b"BT", b"ET", b"Tf", b"Tm", b"TJ", b"Tj", b"Ts", b"Tr", b"Td", b"Tc", b"Tw", b"Tz", b"TL"})
 _SHOWN = re.compile(rb"<([0-9a-fA-F]*)>|(-?\d+(?:\.\d*)?)")
-_faces: dict[str, tuple[Any, int, list[str], tuple[int, ...]]] = {}  # font hash -> glyphs, units, order, bbox
+_Face = tuple[Any, int, list[str], tuple[int, ...], dict[str, bytes]]  # glyphs, units, order, bbox, outlines
+_faces: OrderedDict[str, _Face] = OrderedDict()  # by font hash: the last few, for a warm process
+_KEEP_FACES = 16
 
 
 def _outlined(stream: Stream, chunks: list[Any]) -> list[Any]:
@@ -196,7 +199,7 @@ def _draw_glyphs(
     shown: bytes,
 ) -> float:
     """Each glyph of a TJ's operand drawn where the text would have put it; the advance after it."""
-    glyphs, units, order, bbox = _face(font)
+    glyphs, units, order, bbox, outlines = _face(font)
     a, b, c, d, e, f = matrix
     k = size / units
     width = 2 if font.bitmap else 4
@@ -209,7 +212,10 @@ def _draw_glyphs(
             gid = int(glyph_ids[i : i + width], 16)
             name = f"g{font.hash}{gid}"
             if name not in stream._resources["XObject"] and gid < len(order):
-                outline = _outline(glyphs, order[gid])
+                glyph = order[gid]
+                if glyph not in outlines:
+                    outlines[glyph] = _outline(glyphs, glyph)
+                outline = outlines[glyph]
                 stream._resources["XObject"][name] = pydyf.Stream(
                     [outline + b" f"] if outline else [],
                     pydyf.Dictionary({"Type": "/XObject", "Subtype": "/Form", "BBox": pydyf.Array(bbox)}),
@@ -223,18 +229,25 @@ def _draw_glyphs(
     return advance
 
 
-def _face(font: Any) -> tuple[Any, int, list[str], tuple[int, ...]]:
-    if font.hash not in _faces:
-        from fontTools.ttLib import TTFont
+def _face(font: Any) -> _Face:
+    """A font's glyphs and the outlines drawn from them so far: read once a font, and kept
+    while the same subset comes back (as it does, build after build, in ``publish preview``)."""
+    if font.hash in _faces:
+        _faces.move_to_end(font.hash)
+        return _faces[font.hash]
+    from fontTools.ttLib import TTFont
 
-        face = TTFont(io.BytesIO(font.file_content), fontNumber=font.index, lazy=True)
-        head = face["head"]
-        _faces[font.hash] = (
-            face.getGlyphSet(location=font.variations or None),
-            head.unitsPerEm,
-            face.getGlyphOrder(),
-            (head.xMin, head.yMin, head.xMax, head.yMax),
-        )
+    face = TTFont(io.BytesIO(font.file_content), fontNumber=font.index, lazy=True)
+    head = face["head"]
+    _faces[font.hash] = (
+        face.getGlyphSet(location=font.variations or None),
+        head.unitsPerEm,
+        face.getGlyphOrder(),
+        (head.xMin, head.yMin, head.xMax, head.yMax),
+        {},
+    )
+    while len(_faces) > _KEEP_FACES:
+        _faces.popitem(last=False)
     return _faces[font.hash]
 
 

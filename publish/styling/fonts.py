@@ -404,7 +404,7 @@ def _tag(name: str) -> int:
     return int.from_bytes(name.encode("ascii").ljust(4), "big")
 
 
-@functools.cache
+@functools.lru_cache(maxsize=64)  # a warm process cuts each new set of characters once, and keeps the last few
 def _subset(
     path: Path, index: int, sha256: str, package: str | None, codes: frozenset[int], dropped: frozenset[str]
 ) -> bytes:

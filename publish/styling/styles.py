@@ -8,9 +8,9 @@ manuscript, not just this checkout.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -78,24 +78,9 @@ class Styles:
     def read_text(self, relative: str) -> str:
         return self.find(relative).read_text(encoding="utf-8")
 
-    @cached_property
+    @property
     def environment(self) -> jinja2.Environment:
-        import jinja2.sandbox  # imported on first use: a cached rebuild never renders
-
-        # Sandboxed: templates format data, and a styles folder that came with a
-        # manuscript must not be able to run code through them.
-        environment = jinja2.sandbox.SandboxedEnvironment(
-            loader=jinja2.FileSystemLoader([str(f / "templates") for f in self.folders]),
-            # HTML and XHTML are escaped; plain-text and Markdown kit files are not.
-            autoescape=lambda name: name is None or not name.endswith((".txt.j2", ".md.j2")),
-            undefined=jinja2.StrictUndefined,
-            keep_trailing_newline=True,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        environment.filters["md"] = markdown_escape
-        environment.filters["url"] = breakable_url
-        return environment
+        return _environment(self.folders)
 
     def render(self, template: str, **context: Any) -> str:
         import jinja2
@@ -105,3 +90,26 @@ class Styles:
         except jinja2.TemplateError as exc:
             where = f"{exc.filename}:{exc.lineno}: " if isinstance(exc, jinja2.TemplateSyntaxError) else ""
             raise ToolError(f"{where}template {template}: {exc}") from exc
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
+    """One environment a stack of folders, kept for the life of the process: a warm process
+    (``publish preview``) compiles each template once, and again only when its file changes."""
+    import jinja2.sandbox  # imported on first use: a cached rebuild never renders
+
+    # Sandboxed: templates format data, and a styles folder that came with a
+    # manuscript must not be able to run code through them.
+    environment = jinja2.sandbox.SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader([str(f / "templates") for f in folders]),
+        # HTML and XHTML are escaped; plain-text and Markdown kit files are not.
+        autoescape=lambda name: name is None or not name.endswith((".txt.j2", ".md.j2")),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=True,  # a template whose file changed is compiled again
+    )
+    environment.filters["md"] = markdown_escape
+    environment.filters["url"] = breakable_url
+    return environment

@@ -1,0 +1,226 @@
+"""Rebuild on save, in this process: the watcher, and the one thread that builds.
+
+Each rebuild is an ordinary ``publish build`` into the output folder, with the
+cache, so the folder holds exactly what ``publish build`` would write, and
+only what changed is made again. The process stays warm between rebuilds:
+WeasyPrint, pandoc's wrapper and jinja2 are imported once, templates are
+compiled once (and again when their file changes), and the fonts' tables
+are read once. Each edition is shown as soon as it is made, the quickest
+(HTML) first, before the build moves its files into place.
+
+Saves that come while a build runs are not lost and do not queue: they set
+one flag, and the builder, when it is done, builds once more from what is
+on disc then.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import quote
+
+from publish.build.cache import Cache
+from publish.build.run import build
+from publish.errors import PublishError
+from publish.preview.state import Check, Live
+from publish.source.manuscript import load
+from publish.styling.styles import Styles
+
+EDITIONS = ("html", "epub", "pdf")
+Echo = Callable[[str], None]
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+class Rebuilder:
+    """Builds the manuscript whenever ``wake`` is called, one build at a time."""
+
+    def __init__(
+        self,
+        manuscript: Path,
+        out_dir: Path,
+        live: Live,
+        *,
+        styles: Path | None = None,
+        paper: str = "a4",
+        display: str | None = None,
+        cache: Cache | None = None,
+        echo: Echo = _stderr,
+        check: bool = True,
+    ) -> None:
+        self.manuscript = manuscript
+        self.out_dir = out_dir
+        self.live = live
+        self.styles = styles
+        self.paper = paper
+        self.display = display
+        self.cache = cache
+        self.echo = echo
+        self.check = check
+        self.builds = 0
+        self._dirty = threading.Event()
+        self._stop = threading.Event()
+        self._manuscript = manuscript.resolve()
+        self._folder = self._manuscript.parent
+        self._styles = Styles.for_manuscript(self._folder, styles).folders  # resolved, as the watcher reports
+        self._ignored = [out_dir.resolve()] + ([cache.root.resolve()] if cache is not None else [])
+
+    # -- what to watch ---------------------------------------------------------------------------
+
+    def watched(self) -> list[Path]:
+        """The manuscript's folder (its images are there) and every styles folder in effect."""
+        found = [self._folder, *self._styles]
+        return [p for n, p in enumerate(found) if p.is_dir() and not any(p == q or q in p.parents for q in found[:n])]
+
+    def relevant(self, path: Path) -> bool:
+        """Whether a change at ``path`` (as the watcher reports it, under a watched folder) can
+        change an edition: the manuscript, a file it names (an image), or a style file. Not the
+        output, the cache, hidden files, nor an editor's swap and backup files, nor anything else
+        beside the manuscript (a log being written there would otherwise rebuild for ever)."""
+        if any(path == p or p in path.parents for p in self._ignored):
+            return False
+        name = path.name
+        if (
+            name.startswith(("#", ".#"))
+            or name.endswith(("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload"))
+            or name == "4913"  # vim's test of whether it may write the folder
+        ):
+            return False
+        if path == self._manuscript:
+            return True
+        for folder in self._styles:
+            if folder in path.parents:
+                inside = path.relative_to(folder).parts
+                return not any(part.startswith(".") or part == "__pycache__" for part in inside)
+        if self._folder not in path.parents:
+            return False
+        relative = path.relative_to(self._folder).as_posix()
+        try:
+            text = self._manuscript.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return False
+        return relative in text or quote(relative) in text
+
+    # -- the loop --------------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        self._dirty.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._dirty.set()
+
+    def run(self) -> None:
+        """Build now, then again after every wake, until stopped."""
+        self._dirty.set()
+        while True:
+            self._dirty.wait()
+            if self._stop.is_set():
+                return
+            self._dirty.clear()  # a save from here on means one more build
+            self.rebuild()
+
+    def rebuild(self) -> bool:
+        """One build; True if it built."""
+        self.builds += 1
+        started = time.perf_counter()
+        self.live.begin()
+
+        def ready(edition: str, path: Path) -> None:
+            self.live.edition(path.stem, edition, path.read_bytes(), time.perf_counter() - started)
+
+        try:
+            build(
+                self.manuscript,
+                self.out_dir,
+                styles=self.styles,
+                paper=self.paper,
+                display=self.display,
+                environ=os.environ,
+                cache=self.cache,
+                ready=ready,
+            )
+        except PublishError as exc:
+            lines = exc.lines()
+            self.live.failed(lines)
+            for line in lines:
+                self.echo(line)
+            count = f"{len(lines)} problem{'s' * (len(lines) != 1)}"
+            self.echo(f"preview: not built ({count}); showing the last good editions")
+            return False
+        took = time.perf_counter() - started
+        parts = ", ".join(f"{e} {s:.2f} s" for e, s in self.live.snapshot()["seconds"].items())
+        self.live.built()
+        self.echo(f"preview: built in {took:.2f} s ({parts})")
+        if self.check:
+            self._check()
+        return True
+
+    def _check(self) -> None:
+        """``publish check`` on the three editions, against the manuscript; given up if a save comes."""
+        from publish.attribution.check import ERROR, UnreadableError, check_file, expect
+
+        try:
+            expected = expect(load(self.manuscript, display=self.display))
+        except PublishError:
+            return
+        slug = self.live.slug
+        found = []
+        for edition in EDITIONS:
+            if self._dirty.is_set():
+                return  # stale: the next build checks again
+            path = self.out_dir / f"{slug}.{edition}"
+            shown = self.display_path(path)
+            try:
+                report = check_file(path, expected)
+            except UnreadableError as exc:
+                found.append(Check(edition, False, (f"{shown}: unreadable: {exc}",)))
+                continue
+            lines = [
+                f"{shown}:{f.where + ':' if f.where else ''} {f.level} [{f.code}] {f.message}" for f in report.findings
+            ]
+            passed = not report.errors()
+            if passed:
+                warnings = len([f for f in report.findings if f.level != ERROR])
+                extra = f"; {warnings} warning{'s' * (warnings != 1)}" if warnings else ""
+                lines.append(f"{shown}: complete attribution ({report.kind}{extra})")
+            found.append(Check(edition, passed, tuple(lines)))
+        self.live.checks(found)
+
+    def display_path(self, path: Path) -> str:
+        try:
+            return str(path.resolve().relative_to(Path.cwd().resolve()))
+        except ValueError:
+            return str(path)
+
+
+def watch(rebuilder: Rebuilder, stop: threading.Event, ready: threading.Event | None = None) -> None:
+    """Wake the rebuilder on every relevant change, until ``stop`` is set."""
+    import watchfiles
+
+    paths = rebuilder.watched()
+
+    def relevant(change: watchfiles.Change, path: str) -> bool:
+        return rebuilder.relevant(Path(path))
+
+    watcher = watchfiles.watch(
+        *paths,
+        watch_filter=relevant,
+        stop_event=stop,
+        debounce=400,  # ms: a burst of saves (an editor's write and rename) is one change
+        step=10,  # ms of quiet that ends a burst: the rebuild starts this soon after a save
+        yield_on_timeout=True,
+        rust_timeout=100,
+        raise_interrupt=False,
+    )
+    for changes in watcher:  # the first answer, empty, comes once the folders are watched
+        if ready is not None:
+            ready.set()
+        if changes:
+            rebuilder.wake()
