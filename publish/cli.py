@@ -235,7 +235,6 @@ def _build(args: argparse.Namespace, worker: PdfWorker | None) -> int:
 def _build_with(args: argparse.Namespace, worker: PdfWorker | None) -> int:
     started = time.perf_counter()
     from publish.build.cache import Cache, default_root
-    from publish.build.run import build
 
     path = args.manuscript if args.manuscript is not None else default_manuscript(Path.cwd())
     display = str(args.manuscript) if args.manuscript is not None else _shown(path)  # as typed
@@ -253,6 +252,20 @@ def _build_with(args: argparse.Namespace, worker: PdfWorker | None) -> int:
         print(f"publish build: error: PUBLISH_PROGRESS_AFTER={after!r}: expected a number of seconds", file=sys.stderr)
         return EXIT_USAGE
     cache = None if args.no_cache else Cache(args.cache_dir or default_root())
+    if cache is not None:
+        from publish.build.stamp import unchanged
+
+        held = unchanged(cache, path, args.out, styles=args.styles, formats=args.only, paper=args.paper,
+                         environ=os.environ)  # fmt: skip
+        if held is not None:  # nothing to do: not even the manuscript is parsed
+            if worker is not None:
+                worker.cancel()
+            if not args.quiet:
+                took = time.perf_counter() - started
+                print(f"{args.out} is up to date: its {len(held)} files are what this build would write ({took:.2f} s)")
+            return EXIT_OK
+    from publish.build.run import build
+
     result = build(
         path,
         args.out,

@@ -162,10 +162,93 @@ def _modules_after(*arguments: str) -> set[str]:
         "from publish._entry import main\n"
         f"sys.argv = ['publish', {', '.join(repr(a) for a in arguments)}]\n"
         "main()\n"
-        "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in ('weasyprint', 'ebooklib'))))\n"
+        "print(' '.join(sorted(sys.modules)))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     return set(done.stdout.split())
+
+
+def _state(folder: Path) -> dict[str, tuple[int, int, bytes]]:
+    """Every file under ``folder``: its inode, its modification time and its bytes."""
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns, p.read_bytes())
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_a_build_with_nothing_to_do_parses_nothing_and_writes_nothing(project: Path, tmp_path: Path) -> None:
+    """The stamp of the last build (publish.build.stamp): same inputs, same DIR, so not even the
+    manuscript is parsed, and DIR is left as it is."""
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    arguments = ("build", str(project), "--out", str(out), "--cache-dir", str(cache))
+    first = subprocess.run([sys.executable, "-m", "publish", *arguments], capture_output=True, text=True, check=False)
+    assert first.returncode == 0, first.stderr
+    before = _state(out)
+    modules = _modules_after(*arguments)
+    assert _state(out) == before
+    heavy = ("yaml", "jinja2", "lxml", "weasyprint", "ebooklib", "pypandoc", "PIL", "fontTools", "publish.source")
+    assert not [m for m in modules if m.startswith(heavy)]
+    again = subprocess.run([sys.executable, "-m", "publish", *arguments], capture_output=True, text=True, check=False)
+    assert re.fullmatch(
+        rf"{re.escape(str(out))} is up to date: its \d+ files are what this build would write \(\d+\.\d\d s\)\n",
+        again.stdout,
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["an edition in DIR", "a file gone from DIR", "the figure", "a style", "SOURCE_DATE_EPOCH", "--only", "--paper"],
+)
+def test_anything_else_is_an_ordinary_build(change: str, project: Path, tmp_path: Path) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    arguments = ["build", str(project), "--out", str(out), "--cache-dir", str(cache)]
+    env = {**os.environ}
+    env.pop("SOURCE_DATE_EPOCH", None)
+    assert subprocess.run([sys.executable, "-m", "publish", *arguments], env=env, check=False).returncode == 0
+    slug = project.stem
+    if change == "an edition in DIR":
+        (out / f"{slug}.html").write_text("edited by hand", encoding="utf-8")
+    elif change == "a file gone from DIR":
+        (out / "republish" / "attribution.md").unlink()
+    elif change == "the figure":
+        from PIL import Image
+
+        Image.new("RGB", (600, 300), (10, 120, 10)).save(project.parent / "figure.png")
+    elif change == "a style":
+        css = project.parent.parent / "styles" / "css" / "screen.css"
+        css.write_text(css.read_text(encoding="utf-8") + "\np { margin: 0; }\n", encoding="utf-8")
+    elif change == "SOURCE_DATE_EPOCH":
+        env["SOURCE_DATE_EPOCH"] = "1700000000"
+    elif change == "--only":
+        arguments += ["--only", "html"]
+    elif change == "--paper":
+        arguments += ["--paper", "letter"]
+    done = subprocess.run(
+        [sys.executable, "-m", "publish", *arguments], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "is up to date" not in done.stdout
+    assert done.stdout.rstrip().splitlines()[-1].startswith("built ")
+    fresh = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "publish",
+            *arguments[:2],
+            "--out",
+            str(tmp_path / "fresh"),
+            "--no-cache",
+            *arguments[6:],
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert fresh.returncode == 0, fresh.stderr
+    if change != "--only":  # --only keeps the editions DIR had
+        assert snapshot(out) == snapshot(tmp_path / "fresh")
 
 
 def test_an_edition_not_asked_for_costs_nothing(tmp_path: Path) -> None:

@@ -45,7 +45,9 @@ def test_what_is_not_there_is_recorded_as_such() -> None:
 
 def test_a_library_that_will_not_load_is_recorded_as_not_found(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(environment._SONAMES, "fontconfig", "libfontconfig.so.999")
-    monkeypatch.setattr(environment.ctypes.util, "find_library", lambda name: None)
+    import ctypes.util
+
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
     assert environment._library("fontconfig") is None
     assert environment._fontconfig() == "not found"
     assert environment._freetype() != "not found"  # its own soname still loads

@@ -9,7 +9,6 @@ the HTML alone does not pay for it.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import platform
 import re
@@ -94,7 +93,9 @@ def _library(name: str) -> ctypes.CDLL | None:
             return ctypes.CDLL(soname)
         except OSError:
             pass
-    found = ctypes.util.find_library(name)
+    from ctypes.util import find_library  # it runs programs: only for a library not found by its usual name
+
+    found = find_library(name)
     if found is None:
         return None
     try:

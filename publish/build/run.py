@@ -265,6 +265,13 @@ def _build(
                 files[MANIFEST] = write_manifest(stage, content)
                 write_sums(stage, files)
                 outputs = move_into(stage, out_dir)
+                if cache is not None:
+                    from publish.build.stamp import record
+
+                    chosen = [f for f in FORMATS if f in formats]
+                    env = environ if environ is not None else os.environ
+                    record(cache, manuscript_path, out_dir, slug=manuscript.slug, images=images, styles=styles,
+                           formats=chosen, paper=paper, environ=env)  # fmt: skip
             except BaseException:
                 if worker is not None:
                     worker.cancel()  # before the staging folder goes: it may be writing the PDF there

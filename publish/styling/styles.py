@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from publish.styling.defaults import default_styles
 
@@ -47,9 +46,9 @@ def project_styles(manuscript_folder: Path) -> Path | None:
     return None
 
 
-@dataclass(frozen=True)
-class Styles:
-    """An ordered stack of style folders; the first that has a file wins."""
+class Styles(NamedTuple):
+    """An ordered stack of style folders; the first that has a file wins. (A named tuple: see
+    publish.errors.Problem.)"""
 
     folders: tuple[Path, ...]
 
