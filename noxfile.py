@@ -89,10 +89,20 @@ def validate(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def preview(session: nox.Session) -> None:
-    """Draw docs/editions.png, the three editions side by side, for the README."""
+    """Preview while you edit: build, serve on this machine, rebuild on every save.
+
+    Arguments go to `publish preview`: `nox -s preview -- manuscript/article.md --open`.
+    """
+    _install(session)
+    session.run("publish", "preview", *session.posargs)
+
+
+@nox.session(default=False)
+def pictures(session: nox.Session) -> None:
+    """Redraw the README's pictures: docs/editions.png and docs/preview-overlay.png."""
     _install(session, "test")
     session.run("publish", "build", "--quiet")
-    session.run("python", "tests/tools/preview.py", "dist", "docs/editions.png")
+    session.run("python", "tests/tools/pictures.py", "dist", "docs")
 
 
 @nox.session(default=False)

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from publish.build.cache import Cache, code_fingerprint, file_digests, fingerprint
 from publish.build.environment import tool_versions
@@ -28,11 +28,24 @@ from publish.source.manuscript import Manuscript, load
 from publish.styling.styles import Styles
 
 if TYPE_CHECKING:
-    from publish.build.worker import PdfWorker
     from publish.document import Document
+    from publish.editions.printjob import PrintJob
     from publish.source.images import Image
 
 MANIFEST_VERSION = 1
+
+
+class PdfLayout(Protocol):
+    """Who lays the PDF out while the rest is written: the CLI's forked PdfWorker, or the
+    preview's resident worker (publish.build.resident)."""
+
+    def submit(self, job: PrintJob) -> None: ...
+
+    def result(self, tick: Callable[[], None] = ...) -> Path: ...
+
+    def cancel(self) -> None: ...
+
+
 Progress = Callable[[str, float, bool], None]
 """(what was finished, seconds it took, whether it came from the cache)."""
 Ready = Callable[[str, Path], None]
@@ -183,19 +196,24 @@ def build(
     display: str | None = None,
     environ: Mapping[str, str] | None = None,
     cache: Cache | None = None,
-    worker: PdfWorker | None = None,
+    worker: PdfLayout | None = None,
     progress: Progress = _quiet,
     ready: Ready | None = None,
+    order: Sequence[str] | None = None,
 ) -> BuildResult:
     """Build the editions of one manuscript into ``out_dir``, all or nothing.
 
     ``cache`` reuses finished work; ``worker``, a PdfWorker started early,
     lays out the PDF in parallel. Without them the build is serial and clean,
-    the quickest edition first. ``ready`` hears of each edition as it is made.
+    the quickest edition first. ``ready`` hears of each edition as it is made;
+    ``order`` is the order they are made in (by default the PDF first when a
+    worker lays it out, else the quickest first). None of this changes a byte.
     """
+    if order is None:
+        order = ("pdf", "epub", "html") if worker is not None else ("html", "epub", "pdf")
     try:
         return _build(
-            manuscript_path, out_dir, formats, styles, paper, display, environ, cache, worker, progress, ready
+            manuscript_path, out_dir, formats, styles, paper, display, environ, cache, worker, progress, ready, order
         )
     finally:
         if worker is not None:
@@ -211,9 +229,10 @@ def _build(
     display: str | None,
     environ: Mapping[str, str] | None,
     cache: Cache | None,
-    worker: PdfWorker | None,
+    worker: PdfLayout | None,
     progress: Progress,
     ready: Ready | None,
+    order: Sequence[str],
 ) -> BuildResult:
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"--out {out_dir}: is a file, not a folder")
@@ -226,9 +245,6 @@ def _build(
     try:
         with staging(out_dir) as stage:
             try:
-                # With a worker the PDF goes first, to be laid out while the rest is written;
-                # without one, the quickest edition comes first.
-                order = ("pdf", "epub", "html") if worker is not None else ("html", "epub", "pdf")
                 parts = [fmt for fmt in order if fmt in formats] + ["kit"]
                 pending = None
                 for part in parts:
@@ -249,6 +265,8 @@ def _build(
                         progress(part, time.perf_counter() - started, False)
                     if ready is not None and part != "kit":
                         ready(part, stage / f"{manuscript.slug}.{part}")
+                    if part not in cached:
+                        _store(job, part, stage)  # after it is shown: the cache can wait
                 if pending is not None and worker is not None:
                     worker.result(tick=lambda: progress("", 0.0, False))
                     _store(job, "pdf", stage)
@@ -333,7 +351,6 @@ def _make(job: _Job, part: str, stage: Path) -> None:
         from publish.editions import builder
 
         builder(part)(job.full_document(), stage)
-    _store(job, part, stage)
 
 
 def _store(job: _Job, part: str, stage: Path) -> None:

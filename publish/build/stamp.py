@@ -26,7 +26,6 @@ from publish.build.environment import tool_versions
 from publish.build.outputs import MANIFEST, SUMS, owned
 from publish.styling.styles import Styles
 
-
 _MOST = 10 * 2**20  # bytes: past this the ordinary build refuses the manuscript, and says why
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.etree.ElementTree import Element, SubElement, fromstring, register_namespace, tostring
 
-from publish.editions.printjob import PrintJob, Rights, prepare
+from publish.editions.printjob import FONT_SCHEME, PrintJob, Rights, prepare
 from publish.errors import RenderError, ToolError
 from publish.options import CC_NS
 from publish.source.fetch import Fetcher, RefusedResourceError
@@ -72,15 +72,22 @@ if TYPE_CHECKING:
 
 
 class _ConfinedFetcher(URLFetcher):  # type: ignore[misc]
-    """WeasyPrint's side of publish.source.fetch: local allowed files and data: only."""
+    """WeasyPrint's side of publish.source.fetch: local allowed files, data:, and the font
+    subsets the job carries (publish-font:NAME) only."""
 
-    def __init__(self, fetcher: Fetcher) -> None:
+    def __init__(self, fetcher: Fetcher, fonts: dict[str, bytes]) -> None:
         super().__init__(allowed_protocols=("file", "data"))
         self._fetcher = fetcher
+        self._fonts = fonts
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         if url.startswith("data:"):
             return super().fetch(url, headers)
+        if url.startswith(f"{FONT_SCHEME}:"):
+            name = url.removeprefix(f"{FONT_SCHEME}:")
+            if name not in self._fonts:
+                raise ValueError(f"{url}: no such font subset in this job")
+            return URLFetcherResponse(url, body=self._fonts[name], headers={"Content-Type": "font/otf"})
         try:
             body, media_type = self._fetcher.read(url)
         except RefusedResourceError as exc:
@@ -160,7 +167,7 @@ def render(job: PrintJob) -> Path:
         import pyphen
 
         pyphen.hdcache.update(pickle.loads(job.hyphenation))
-    fetcher = _ConfinedFetcher(Fetcher.of(*job.roots))
+    fetcher = _ConfinedFetcher(Fetcher.of(*job.roots), job.fonts)
     # The trailer's /ID: the first part names the document (from its identifier, the same in every build
     # and every revision), the second this file's bytes (pydyf hashes them).
     permanent = hashlib.md5(job.identifier.encode(), usedforsecurity=False).hexdigest().encode()

@@ -52,12 +52,23 @@
         "font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;box-shadow:0 4px 16px rgba(0,0,0,.4)";
       document.body.appendChild(overlay);
     }
+    var shown = lines.join("\n");
+    if (overlay.getAttribute("data-lines") === shown) return; // hidden by the reader: until they change
+    overlay.setAttribute("data-lines", shown);
+    overlay.hidden = false;
     overlay.textContent = "";
+    var hide = element("button", "Hide");
+    hide.type = "button";
+    hide.style.cssText = "float:right;margin-left:1rem;font:inherit;cursor:pointer";
+    hide.addEventListener("click", function () {
+      overlay.hidden = true;
+    });
+    overlay.appendChild(hide);
     var title = element("p", "The manuscript did not build. The editions below are the last good ones.");
     title.style.cssText = "margin:0 0 .5rem;font-weight:bold";
     var list = element("pre");
     list.style.cssText = "margin:0;white-space:pre-wrap;font:inherit";
-    list.textContent = lines.join("\n");
+    list.textContent = shown;
     overlay.appendChild(title);
     overlay.appendChild(list);
   }

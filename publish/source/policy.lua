@@ -24,20 +24,16 @@ local function refuse(...)
   pandoc.log.warn(table.concat({ "publish", ... }, "\t"))
 end
 
--- One heading level at a time, starting at h2.
-local function outline(doc)
-  local open = {} -- the source levels of the headings still open
-  return doc:walk({
-    traverse = "topdown",
-    Header = function(h)
-      while #open > 0 and open[#open] >= h.level do
-        table.remove(open)
-      end
-      table.insert(open, h.level)
-      h.level = math.min(#open + 1, 6)
-      return h
-    end,
-  })
+-- One heading level at a time, starting at h2. Headings never hold one
+-- another, so the walk below meets them in the order they are written.
+local open = {} -- the source levels of the headings still open
+
+local function outline(h)
+  while #open > 0 and open[#open] >= h.level do
+    table.remove(open)
+  end
+  table.insert(open, h.level)
+  h.level = math.min(#open + 1, 6)
 end
 
 local CLASSES = {
@@ -171,6 +167,7 @@ local function check_heading(el, kind)
     refuse("empty-heading", kind)
   end
   check_classes(el, kind)
+  outline(el)
 end
 
 local checks = {
@@ -187,7 +184,8 @@ local checks = {
   RawInline = raw_as_text,
 }
 
+-- One walk over the document: each walk costs a copy of it into Lua and back.
 function Pandoc(doc)
-  doc = doc:walk(checks)
-  return outline(doc)
+  open = {}
+  return doc:walk(checks)
 end

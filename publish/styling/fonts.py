@@ -299,9 +299,14 @@ class Typefaces:
 
 def _load(styles: Styles) -> Typefaces:
     path = styles.find(CONFIG)
+    return _parsed(path, path.read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=8)  # a warm process reads fonts.toml again only when it changes
+def _parsed(path: Path, text: str) -> Typefaces:
     shown = f"styles/{CONFIG}"
     try:
-        config = tomllib.loads(path.read_text(encoding="utf-8"))
+        config = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ToolError(f"{shown}: {exc}") from None
 

@@ -11,17 +11,26 @@ process: wall time, and the peak RSS of the largest process it started.
 Measured: a clean build (`--no-cache`), a rebuild with nothing changed (the
 cache warm), and both for the article and for a manuscript 20 times its length.
 
-Usage: python tests/tools/bench.py [--rounds N] [--json FILE]
+Then `publish preview`, on a copy of the article: a script edits one paragraph
+and reads the preview's event stream, as a browser does, for the moment each
+edition is served anew; the times from the save are set against pandoc alone,
+measured again in the same run. Over 200 more edits, the preview's resident
+memory must not grow by more than a tenth.
+
+Usage: python tests/tools/bench.py [--rounds N] [--edits N] [--json FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import platform
+import re
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -124,14 +133,134 @@ def bench(manuscript: Path, rounds: int) -> dict[str, dict[str, float]]:
 
 TARGETS = {
     ("article", "publish, clean"): 1.0,
-    ("article", "publish, rebuild"): 0.15,
+    ("article", "publish, rebuild"): 0.10,
     ("20 times", "publish, clean"): 1.15,
 }
+PREVIEW_TARGETS = {"html": 0.10, "epub": 0.15, "pdf": 0.40}  # from save to served, against pandoc alone
+MEMORY_GROWTH = 0.10  # over 200 edits
+
+
+class _Events:
+    """The preview's event stream, read as a browser reads it."""
+
+    def __init__(self, port: int) -> None:
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        self.connection.request("GET", "/_preview/events", headers={"Host": f"127.0.0.1:{port}"})
+        self.response = self.connection.getresponse()
+
+    def next_state(self) -> dict:
+        data = ""
+        while True:
+            line = self.response.readline().decode()
+            if not line:
+                raise EOFError("the preview closed its event stream")
+            if line.startswith("data: "):
+                data = line[6:]
+            elif line == "\n" and data:
+                return json.loads(data)
+
+
+def _rss_mib(pid: int) -> float:
+    """Resident memory of a process and its children (the preview's PDF worker), in MiB."""
+    pids = [pid]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            pids.append(int(stat.parent.name))
+    total = 0
+    for each in pids:
+        try:
+            status = Path(f"/proc/{each}/status").read_text()
+        except OSError:
+            continue
+        total += int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))  # type: ignore[union-attr]
+    return total / 1024
+
+
+def preview_bench(edits: int, memory_edits: int) -> dict[str, object]:
+    """Times from a save to each edition served, and memory over many saves."""
+    publish = shutil.which("publish") or "publish"
+    with tempfile.TemporaryDirectory(prefix="bench-preview-") as scratch:
+        work = Path(scratch)
+        manuscript = work / "manuscript" / ARTICLE.name
+        manuscript.parent.mkdir()
+        shutil.copy(ARTICLE, manuscript)
+        runs = commands(manuscript, work)
+        baseline = [in_helper(runs["pandoc alone"])["seconds"] for _ in range(3)]
+        process = subprocess.Popen(
+            [publish, "preview", str(manuscript.relative_to(work)), "--port", "0", "--cache-dir", str(work / "cache")],
+            cwd=work,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        try:
+            assert process.stdout is not None
+            port = int(re.search(r":(\d+)/", process.stdout.readline()).group(1))  # type: ignore[union-attr]
+            events = _Events(port)
+            state = events.next_state()
+            while state["building"] or state["checked"] != state["generation"]:
+                state = events.next_state()
+            original = manuscript.read_text(encoding="utf-8")
+            anchor = "Eight months after their historic Singapore summit"
+            assert anchor in original
+
+            def edit(n: int, wait_for_checks: bool) -> dict[str, float]:
+                """One paragraph changed; seconds from the save until each edition is served. It
+                returns once the build is over (and its checks, if asked): an editor saves again
+                when they have read the change, not while the preview is still writing the files."""
+                nonlocal state
+                text = original.replace(anchor, f"{anchor} (revision {n})", 1)
+                served: dict[str, float] = {}
+                before = dict(state["editions"])
+                started = time.perf_counter()
+                manuscript.write_text(text, encoding="utf-8")
+                while (
+                    len(served) < 3
+                    or state["building"]
+                    or (wait_for_checks and state["checked"] != state["generation"])
+                ):
+                    state = events.next_state()
+                    for edition, generation in state["editions"].items():
+                        if edition not in served and generation != before.get(edition):
+                            served[edition] = time.perf_counter() - started
+                    if state["problems"]:
+                        raise RuntimeError("\n".join(state["problems"]))
+                return served
+
+            timings = [edit(n, wait_for_checks=True) for n in range(edits)]
+            baseline += [in_helper(runs["pandoc alone"])["seconds"] for _ in range(3)]
+            for n in range(10):
+                edit(edits + n, wait_for_checks=False)
+            warm = _rss_mib(process.pid)
+            for n in range(memory_edits):
+                edit(edits + 10 + n, wait_for_checks=False)
+            after = _rss_mib(process.pid)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=120)
+    base = statistics.median(baseline)
+    report: dict[str, object] = {"pandoc alone": round(base, 3), "edits": edits}
+    for edition in ("html", "epub", "pdf"):
+        seconds = statistics.median(t[edition] for t in timings)
+        report[edition] = {"median_seconds": round(seconds, 3), "ratio": round(seconds / base, 3)}
+    report["memory"] = {
+        "after 10 edits MiB": round(warm, 1),
+        f"after {10 + memory_edits} edits MiB": round(after, 1),
+        "growth": round(after / warm - 1, 3),
+        "edits": memory_edits,
+    }
+    return report
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--edits", type=int, default=15, help="timed preview edits (then 200 for memory)")
+    parser.add_argument("--memory-edits", type=int, default=200)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -164,6 +293,22 @@ def main(argv: list[str]) -> int:
         clean = table["publish, clean"]
         if clean["peak_ratio"] > 1.2:
             failed.append(f"{label}: peak memory {clean['peak_ratio']}x is over the 1.2x target")
+    preview = preview_bench(args.edits, args.memory_edits)
+    print(f"\npublish preview: medians of {args.edits} edits of one paragraph, from the save to each edition served")
+    print(f"  pandoc alone (three conversions) {preview['pandoc alone']:.3f} s")
+    for edition, target in PREVIEW_TARGETS.items():
+        row = preview[edition]
+        assert isinstance(row, dict)
+        print(f"  {edition:<5} {row['median_seconds']:>7.3f} s {row['ratio']:>6.3f}x (target {target}x)")
+        if row["ratio"] > target:
+            failed.append(f"preview, {edition}: {row['ratio']}x is over the {target}x target")
+    memory = preview["memory"]
+    assert isinstance(memory, dict)
+    print(f"  memory: {' -> '.join(f'{v} MiB' for k, v in memory.items() if k.endswith('MiB'))}"
+          f" ({memory['growth']:+.1%} over {memory['edits']} edits)")  # fmt: skip
+    if memory["growth"] > MEMORY_GROWTH:
+        failed.append(f"preview memory grew {memory['growth']:.1%} over {memory['edits']} edits")
+    results["preview"] = preview  # type: ignore[assignment]
     if args.json:
         args.json.write_text(json.dumps({"machine": cpu, "results": results}, indent=2) + "\n")
     print()
