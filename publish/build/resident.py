@@ -142,7 +142,8 @@ class Job:
 
     def result(self, tick: Callable[[], None] = lambda: None) -> Path:
         """Wait for the PDF, calling ``tick`` every tenth of a second; raise what the worker raised."""
-        from publish.errors import RenderError, ToolError
+        from publish.build.worker import outcome
+        from publish.errors import RenderError
 
         process = self._owner._current.popen
         stdout = process.stdout
@@ -161,17 +162,10 @@ class Job:
             return render(self._job)  # the worker died without a word: do its work here
         self._pending = False
         if kind == "unavailable":
-            self._owner._replace()
-            raise ToolError(value)
-        self._owner._rendered()
-        if kind == "ok":
-            return Path(value)
-        if kind == "error":
-            _name, message, code = value
-            error = RenderError(message)
-            error.exit_code = code
-            raise error
-        raise RenderError(f"the PDF worker failed:\n{value}")
+            self._owner._replace()  # and the next build tries a fresh one
+        else:
+            self._owner._rendered()
+        return outcome(kind, value)
 
     def cancel(self) -> None:
         """The PDF is not needed: if it is being laid out, the worker goes, and a fresh one comes."""

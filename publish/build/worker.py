@@ -62,6 +62,22 @@ def _cpus() -> set[int] | None:
     return allowed if len(allowed) >= 2 else None
 
 
+def outcome(kind: str, value: Any) -> Path:
+    """A worker's answer as the serial build would have it: the PDF's path, or its error."""
+    from publish.errors import RenderError, ToolError
+
+    if kind == "ok":
+        return Path(value)
+    if kind == "unavailable":
+        raise ToolError(value)
+    if kind == "error":
+        _name, message, code = value
+        error = RenderError(message)
+        error.exit_code = code
+        raise error
+    raise RenderError(f"the PDF worker failed:\n{value}")
+
+
 class PdfWorker:
     """One forked process that builds one PDF, owned by a ``with`` block.
 
@@ -143,7 +159,7 @@ class PdfWorker:
     def result(self, tick: Callable[[], None] = lambda: None) -> Path:
         """Wait for the PDF, calling ``tick`` every tenth of a second; raise
         what the worker raised."""
-        from publish.errors import RenderError, ToolError
+        from publish.errors import RenderError
 
         while not select.select([self._results_r], [], [], 0.1)[0]:
             tick()
@@ -158,16 +174,7 @@ class PdfWorker:
 
             return render(self._job)  # the worker died without a word: do its work here
         kind, value = pickle.loads(data)
-        if kind == "ok":
-            return Path(value)
-        if kind == "unavailable":
-            raise ToolError(value)
-        if kind == "error":
-            _name, message, code = value
-            error = RenderError(message)
-            error.exit_code = code
-            raise error
-        raise RenderError(f"the PDF worker failed:\n{value}")
+        return outcome(kind, value)
 
     def cancel(self) -> None:
         """Stop the worker: the PDF is not needed, or the build failed."""
