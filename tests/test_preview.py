@@ -268,6 +268,35 @@ def test_any_other_host_is_said_aloud(tmp_path: Path) -> None:
     assert "with no password" in stderr
 
 
+def test_open_opens_the_index_in_the_default_browser(tmp_path: Path) -> None:
+    """--open goes through Python's webbrowser, which honours $BROWSER: here a script that notes the URL."""
+    project, manuscript = _project(tmp_path)
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\necho "$1" > {opened}\n', encoding="utf-8")
+    browser.chmod(0o755)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "publish", "preview", str(manuscript), "--port", "0", "--open"],
+        cwd=project,
+        env={**os.environ, "PUBLISH_CACHE_DIR": str(tmp_path / "cache"), "BROWSER": str(browser)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    preview = Preview(process, 0, project, manuscript, project / "dist")
+    try:
+        assert process.stdout is not None
+        url = re.search(r"http://\S+/", process.stdout.readline())
+        assert url
+        deadline = time.monotonic() + 30
+        while not (opened.exists() and opened.read_text().strip()):
+            assert time.monotonic() < deadline, "no browser was opened"
+            time.sleep(0.05)
+        assert opened.read_text().strip() == url.group(0)
+    finally:
+        _stop(preview)
+
+
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT])
 def test_it_stops_cleanly_with_nothing_left_behind(tmp_path: Path, how: int) -> None:
     project, manuscript = _project(tmp_path)
