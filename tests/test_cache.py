@@ -302,3 +302,28 @@ def test_a_progress_threshold_that_is_not_a_number_is_refused(tmp_path: Path) ->
     assert done.returncode == 2
     assert done.stderr == "publish build: error: PUBLISH_PROGRESS_AFTER='soon': expected a number of seconds\n"
     assert not (tmp_path / "out").exists()
+
+
+def test_a_stamp_that_cannot_be_read_or_trusted_means_an_ordinary_build(project: Path, tmp_path: Path) -> None:
+    """Whatever is odd about the stamp or the inputs, `unchanged` says "build", never "up to date"."""
+    from publish.build.stamp import _key, record, unchanged
+
+    cache, out = Cache(tmp_path / "cache"), tmp_path / "out"
+    options: dict = {"styles": None, "formats": ("html",), "paper": "a4", "environ": {}}
+    build(project, out, formats=("html",), cache=cache, environ={})
+    record(cache, project, out, slug=project.stem, images=[], **options)
+    assert unchanged(cache, project, out, **options) is not None
+    assert unchanged(cache, project.parent, out, **options) is None  # a folder
+    key = _key(project, None, ("html",), "a4", {})
+    assert key is not None
+    for damaged in (["not", "a", "dict"], {"slug": 1}, {"slug": "s", "images": 3, "files": {}}):
+        cache.put_json(key, damaged)
+        assert unchanged(cache, project, out, **options) is None, damaged
+    cache.put_json(key, {"slug": project.stem, "images": {str(tmp_path / "gone.png"): "0" * 64}, "files": {}})
+    assert unchanged(cache, project, out, **options) is None  # an image gone
+    gone = tmp_path / "gone.md"
+    record(cache, gone, out, slug="gone", images=[], **options)  # no manuscript: no stamp
+    assert _key(gone, None, ("html",), "a4", {}) is None
+    huge = tmp_path / "huge.md"
+    huge.write_bytes(b"x" * (10 * 2**20 + 1))
+    assert _key(huge, None, ("html",), "a4", {}) is None  # past the limit: the build refuses it, and says why
