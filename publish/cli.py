@@ -294,6 +294,9 @@ def _preview(args: argparse.Namespace, worker: PdfWorker | None) -> int:
     if args.styles is not None and not args.styles.is_dir():
         print(f"publish preview: error: --styles {args.styles}: no such folder", file=sys.stderr)
         return EXIT_USAGE
+    if not path.exists():  # nothing to watch: as `publish build` would, refuse it
+        print(f"{display}:1: no such file; check the path", file=sys.stderr)
+        return EXIT_USAGE
     if not 0 <= args.port <= 65535:
         print(f"publish preview: error: --port {args.port}: choose 1-65535, or 0 for a free one", file=sys.stderr)
         return EXIT_USAGE

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ARTICLE
+from conftest import ARTICLE, ROOT
 
 from publish.errors import ManuscriptError
 from publish.source.licences import CATALOGUE, lookup
@@ -279,3 +280,19 @@ def test_the_readme_example_is_a_valid_manuscript(tmp_path: Path) -> None:
     path.write_text(example, encoding="utf-8")
     m = load(path)
     assert (m.title, m.byline, m.rights.licence.spdx) == ("An Article", "Jane Roe", "CC-BY-4.0")
+
+
+def test_an_image_whose_name_has_a_space_is_found(tmp_path: Path) -> None:
+    """pandoc writes <figs/my chart.png> as the URL figs/my%20chart.png; the file is "my chart.png"."""
+    from commands import publish
+
+    float_md = ROOT / "tests" / "fixtures" / "corpus" / "figures-that-float.md"
+    (tmp_path / "figs").mkdir()
+    shutil.copy(float_md.parent / "tall-chart.png", tmp_path / "figs" / "my chart.png")
+    text = float_md.read_text(encoding="utf-8")
+    text = text.replace("(tall-chart.png){alt=", "(<figs/my chart.png>){alt=", 1)
+    text = text.replace("only a caption.](tall-chart.png)", "only a caption.](figs/my%20chart.png)", 1)
+    (tmp_path / "float.md").write_text(text, encoding="utf-8")
+    done = publish("build", "float.md", "--out", "out", "--only", "html", "--quiet", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (tmp_path / "out" / "republish" / "images").iterdir()) == ["001.png"]

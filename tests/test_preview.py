@@ -314,6 +314,56 @@ def test_it_stops_cleanly_with_nothing_left_behind(tmp_path: Path, how: int) -> 
         http.client.HTTPConnection("127.0.0.1", preview.port, timeout=5).request("GET", "/")
 
 
+def test_a_second_ctrl_c_mid_build_still_ends_cleanly_and_soon(tmp_path: Path) -> None:
+    """A build in progress stops at its next step, so the wait is short and a second Ctrl-C, which
+    impatient people press, cuts nothing short: no staging folder, no worker left (found by a trial)."""
+    project, manuscript = _project(tmp_path)
+    head, body = manuscript.read_text(encoding="utf-8").split("\n---\n", 1)
+    manuscript.write_text(head + "\n---\n" + "\n".join(f"# Part {n}\n{body}" for n in range(30)), encoding="utf-8")
+    preview = _start(project, manuscript, "--no-cache", cache=tmp_path / "cache")
+    deadline = time.monotonic() + 60
+    while not preview.state()["building"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    time.sleep(0.5)
+    children = subprocess.run(["pgrep", "-P", str(preview.process.pid)], capture_output=True, text=True).stdout.split()
+    assert children, f"the resident PDF worker runs: {preview.state()}"
+    started = time.monotonic()
+    preview.process.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    preview.process.send_signal(signal.SIGINT)
+    code, stderr = _stop(preview, signal.SIGINT)
+    took = time.monotonic() - started
+    assert code == 0, stderr
+    assert took < 20, (took, stderr)  # a part made in this process (pandoc, the EPUB) ends first
+    assert stderr.rstrip().endswith("preview: stopped"), stderr
+    assert not list(project.rglob(".dist.staging-*")), stderr
+    for child in children:
+        assert not Path(f"/proc/{child}").exists() or "zombie" in Path(f"/proc/{child}/status").read_text().lower()
+
+
+def test_the_manuscripts_own_folder_as_the_output_still_rebuilds(tmp_path: Path) -> None:
+    project, manuscript = _project(tmp_path)
+    notes = manuscript.parent / "notes.txt"
+    notes.write_text("mine", encoding="utf-8")
+    preview = _start(project, manuscript, "--out", "manuscript", cache=tmp_path / "cache")
+    try:
+        first = preview.settled()
+        preview.edit(SENTENCE, "Kim Jong Un, written beside the editions, is slated to meet")
+        preview.settled(first["generation"])
+        served = preview.request(f"/{SLUG}.html")[2]
+        assert b"Kim Jong Un, written beside the editions, is slated" in served
+        assert notes.read_text(encoding="utf-8") == "mine"
+    finally:
+        _stop(preview)
+
+
+def test_a_manuscript_that_is_not_there_is_refused(tmp_path: Path) -> None:
+    done = publish("preview", "nowhere/article.md", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == "nowhere/article.md:1: no such file; check the path\n"
+
+
 def test_a_port_in_use_is_refused_plainly(running: Preview, tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "publish", "preview", str(running.manuscript), "--port", str(running.port)],

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
+import struct
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +33,10 @@ def test_only_changes_that_can_change_an_edition_rebuild(tmp_path: Path) -> None
     (folder / "images").mkdir(parents=True)
     (project / "styles" / "css").mkdir(parents=True)
     manuscript = folder / "article.md"
-    manuscript.write_text("![A chart](images/chart%20one.png)\n", encoding="utf-8")
+    manuscript.write_text(
+        "![A chart](images/chart%20one.png) and ![another](./images/two.png); republished, see images.\n",
+        encoding="utf-8",
+    )
     out, cache = folder / "dist", tmp_path / "cache"
     rebuilder = Rebuilder(manuscript, out, Live(), cache=Cache(cache))
     styles = (project / "styles").resolve()
@@ -43,7 +48,10 @@ def test_only_changes_that_can_change_an_edition_rebuild(tmp_path: Path) -> None
         here / "images" / "chart one.png": True,  # named in the manuscript, URL-encoded there
         styles / "css" / "screen.css": True,
         styles / "templates" / "html.html.j2": True,
+        here / "images" / "two.png": True,  # named as ./images/two.png
         here / "images" / "other.png": False,  # named nowhere
+        here / "images": False,  # a folder, though "images" is a word of the text
+        here / "republish" / "x.txt": False,
         here / "notes.log": False,
         here / ".#article.md": False,  # Emacs's lock
         here / "article.md~": False,
@@ -217,4 +225,68 @@ def test_which_hosts_are_this_server() -> None:
         assert not server.host_allowed("192.0.2.7")
         assert not server.host_allowed(None)
     finally:
+        server.server_close()
+
+
+def _raw(server: PreviewServer, data: bytes) -> bytes:
+    """Send ``data`` as is and read until the server closes the connection."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as raw:
+        raw.sendall(data)
+        received = b""
+        while chunk := raw.recv(65536):
+            received += chunk
+    return received
+
+
+def test_a_refused_request_ends_its_connection(served: tuple[PreviewServer, Live]) -> None:
+    """A request hidden in a refused request's body, or sent after a refused one, is never answered:
+    it could carry a Host this server trusts (found by a trial of the preview)."""
+    server, _ = served
+    hidden = f"GET /SHA256SUMS HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n".encode()
+    smuggled = (
+        f"POST / HTTP/1.1\r\nHost: rebound.example:{server.port}\r\nContent-Length: {len(hidden)}\r\n\r\n".encode()
+        + hidden
+    )
+    answer = _raw(server, smuggled)
+    assert answer.count(b"HTTP/1.1 ") == 1
+    assert answer.startswith(b"HTTP/1.1 405 ")  # the method is refused first, whatever the Host
+    assert b"Connection: close" in answer
+    allowed_host = f"Host: 127.0.0.1:{server.port}\r\n"
+    posted = f"POST / HTTP/1.1\r\n{allowed_host}Content-Length: {len(hidden)}\r\n\r\n".encode() + hidden
+    answer = _raw(server, posted)
+    assert answer.count(b"HTTP/1.1 ") == 1
+    assert answer.startswith(b"HTTP/1.1 405 ")
+    pipelined = b"GET / HTTP/1.1\r\nHost: elsewhere.example\r\n\r\n" + hidden
+    answer = _raw(server, pipelined)
+    assert answer.count(b"HTTP/1.1 ") == 1
+    assert answer.startswith(b"HTTP/1.1 403 ")
+
+
+def test_a_browser_that_goes_away_is_no_error(
+    served: tuple[PreviewServer, Live], capsys: pytest.CaptureFixture[str]
+) -> None:
+    server, _ = served
+    for _ in range(5):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as raw:
+            raw.sendall(f"GET /{SLUG}.pdf HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n".encode())
+            raw.recv(10)
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # a reset, not a close
+    assert _get(server, "/")[0] == 200
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    assert "Exception occurred" not in captured.err
+
+
+@pytest.mark.skipif(not socket.has_ipv6, reason="no IPv6 on this machine")
+def test_it_listens_on_ipv6_when_asked(tmp_path: Path) -> None:
+    server = PreviewServer(("::1", 0), Live(), tmp_path / "dist", "article.md")
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        connection = http.client.HTTPConnection("::1", server.port, timeout=10)
+        connection.request("GET", "/", headers={"Host": f"[::1]:{server.port}"})
+        assert connection.getresponse().status == 200
+        connection.close()
+    finally:
+        server.shutdown()
         server.server_close()

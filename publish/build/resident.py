@@ -87,6 +87,7 @@ class ResidentWorker:
     def __init__(self) -> None:
         self._current = _Process()
         self._spare: _Process | None = None
+        self.closing = False  # set when the owner is stopping: a worker that goes is not replaced
 
     def __enter__(self) -> ResidentWorker:
         return self
@@ -111,6 +112,8 @@ class ResidentWorker:
     def _replace(self, *, busy: bool = False) -> None:
         """A fresh process takes over: the spare, if one was started, else a new one."""
         self._current.stop(busy=busy)
+        if self.closing:
+            return
         self._current = self._spare if self._spare is not None else _Process()
         self._spare = None
 
@@ -174,6 +177,19 @@ class Job:
             self._owner._replace(busy=True)
 
 
+def _die_with_parent() -> None:
+    """Linux: be killed if the process that started this one dies without ending it (killed
+    itself), rather than lay out a PDF for nobody into a folder that is gone."""
+    import ctypes
+    import signal
+
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # it died before the request took effect
+        os._exit(1)
+
+
 def main() -> None:
     """The worker's loop: a job in, its outcome out, until the pipe closes."""
     import signal
@@ -182,6 +198,7 @@ def main() -> None:
     from publish.build.worker import _no_library_search, unavailable
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the preview, which then ends this
+    _die_with_parent()
     results = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # a stray print goes to stderr, not into the results
     jobs = sys.stdin.buffer

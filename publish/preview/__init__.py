@@ -89,13 +89,17 @@ def preview(options: Options) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second signal must not cut the clean-up short
+        # A second Ctrl-C or SIGTERM must not cut the clean-up short: it is quick, since a build in
+        # progress stops at its next step.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
         stop.set()
         rebuilder.stop()
         live.close()
         server.server_close()
         watcher.join(timeout=10)
-        builder.join(timeout=60)  # a build in progress finishes, or is rolled back, first
+        builder.join(timeout=60)  # a build in progress is rolled back, and the PDF worker ended, first
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, interrupt)
     print("preview: stopped", file=sys.stderr, flush=True)
     return 0

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import sys
 import threading
 import time
@@ -33,6 +34,12 @@ from publish.source.manuscript import load
 from publish.styling.styles import Styles
 
 EDITIONS = ("html", "epub", "pdf")
+
+
+class Stopped(Exception):  # noqa: N818 - no error: the user asked the preview to stop
+    """The preview is stopping: the build in progress ends here, rolled back."""
+
+
 Echo = Callable[[str], None]
 
 
@@ -72,7 +79,11 @@ class Rebuilder:
         self._manuscript = manuscript.resolve()
         self._folder = self._manuscript.parent
         self._styles = Styles.for_manuscript(self._folder, styles).folders  # resolved, as the watcher reports
-        self._ignored = [out_dir.resolve()] + ([cache.root.resolve()] if cache is not None else [])
+        # The output folder may be the manuscript's own, or hold its images: what is in it counts
+        # if the manuscript names it. The cache and the build's staging folders never count.
+        self._out = out_dir.resolve()
+        self._staging = f".{self._out.name}.staging-"
+        self._ignored = [cache.root.resolve()] if cache is not None else []
 
     # -- what to watch ---------------------------------------------------------------------------
 
@@ -88,6 +99,8 @@ class Rebuilder:
         beside the manuscript (a log being written there would otherwise rebuild for ever)."""
         if any(path == p or p in path.parents for p in self._ignored):
             return False
+        if any(part.startswith(self._staging) for part in path.parts):
+            return False
         name = path.name
         if (
             name.startswith(("#", ".#"))
@@ -97,18 +110,30 @@ class Rebuilder:
             return False
         if path == self._manuscript:
             return True
+        if self._out == path or self._out in path.parents:  # what the build writes is named nowhere
+            return self._named(path) if self._folder in path.parents else False
         for folder in self._styles:
             if folder in path.parents:
                 inside = path.relative_to(folder).parts
                 return not any(part.startswith(".") or part == "__pycache__" for part in inside)
         if self._folder not in path.parents:
             return False
+        return self._named(path)
+
+    def _named(self, path: Path) -> bool:
+        """Whether the manuscript names the file ``path`` (an image) as a link target, as written or
+        URL-encoded: "figs/chart.png" in ``(figs/chart.png)``, not "republish" in "republished"."""
+        if path.is_dir():
+            return False
         relative = path.relative_to(self._folder).as_posix()
         try:
             text = self._manuscript.read_text(encoding="utf-8", errors="replace")
         except OSError:
             return False
-        return relative in text or quote(relative) in text
+        return any(
+            re.search(rf"(?<![\w./%-]){re.escape(form)}(?![\w./%-])", text)
+            for form in {relative, f"./{relative}", quote(relative)}
+        )
 
     # -- the loop --------------------------------------------------------------------------------
 
@@ -116,8 +141,16 @@ class Rebuilder:
         self._dirty.set()
 
     def stop(self) -> None:
+        """End the loop; a build in progress stops at its next step (its staging folder removed)."""
         self._stop.set()
         self._dirty.set()
+
+    def _step(self, part: str, seconds: float, cached: bool) -> None:
+        """build()'s progress, several times a second while the PDF is laid out: where it stops."""
+        if self._stop.is_set():
+            if self._worker is not None:
+                self._worker.closing = True  # the layout it may be doing is cancelled: no fresh worker
+            raise Stopped
 
     def run(self) -> None:
         """Build now, then again after every wake, until stopped; then end the PDF worker."""
@@ -130,7 +163,10 @@ class Rebuilder:
                     if self._stop.is_set():
                         return
                     self._dirty.clear()  # a save from here on means one more build
-                    self.rebuild()
+                    try:
+                        self.rebuild()
+                    except Stopped:
+                        return
                     if self.builds == 1:
                         # What the first build imported and read stays for the session: the
                         # collector need not walk it again, which spares each later build a
@@ -161,6 +197,7 @@ class Rebuilder:
                 environ=os.environ,
                 cache=self.cache,
                 worker=self._worker.job() if self._worker is not None else None,
+                progress=self._step,
                 ready=ready,
                 order=("html", "pdf", "epub"),  # the HTML first: it is what an editor reads
             )

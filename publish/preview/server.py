@@ -15,7 +15,9 @@ import ipaddress
 import json
 import mimetypes
 import os
+import socket
 import stat
+import sys
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -85,12 +87,21 @@ class PreviewServer(ThreadingHTTPServer):
         self.out_dir = out_dir
         self.manuscript = manuscript
         self.stopping = threading.Event()
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6  # --host ::1, or :: for every address
         super().__init__(address, _Handler)
         self.hosts = allowed_hosts(address[0], self.server_address[1])
 
     @property
     def port(self) -> int:
         return int(self.server_address[1])
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A browser that goes away mid-answer is no error; anything else is one line, not a traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        print(f"preview: a request failed: {type(error).__name__}: {error}", file=sys.stderr, flush=True)
 
     def host_allowed(self, header: str | None) -> bool:
         if not header:
@@ -107,6 +118,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "publish-preview"
     sys_version = ""
     protocol_version = "HTTP/1.1"
+    timeout = 30  # seconds a connection may sit without sending a whole request
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the terminal shows builds, not requests
@@ -126,7 +138,8 @@ class _Handler(BaseHTTPRequestHandler):
         raise AttributeError(name)
 
     def _refuse_method(self) -> None:
-        self._send(HTTPStatus.METHOD_NOT_ALLOWED, b"the preview only reads: GET and HEAD\n", "text/plain", allow=True)
+        refusal = b"the preview only reads: GET and HEAD\n"
+        self._send(HTTPStatus.METHOD_NOT_ALLOWED, refusal, "text/plain", allow=True, last=True)
 
     # -- answers ---------------------------------------------------------------------------------
 
@@ -139,7 +152,12 @@ class _Handler(BaseHTTPRequestHandler):
         head: bool = False,
         allow: bool = False,
         location: str | None = None,
+        last: bool = False,
     ) -> None:
+        # A request with a body is never followed on the same connection: the body, unread, would be
+        # taken for the next request, and that one could carry a Host this server trusts.
+        if last or self.headers.get("Content-Length") not in (None, "0") or self.headers.get("Transfer-Encoding"):
+            self.close_connection = True
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -150,6 +168,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Allow", "GET, HEAD")
         if location is not None:
             self.send_header("Location", location)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         if not head:
             self.wfile.write(body)
@@ -159,7 +179,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, head: bool) -> None:
         if not self.server.host_allowed(self.headers.get("Host")):
-            self._send(HTTPStatus.FORBIDDEN, b"wrong Host for this preview\n", "text/plain; charset=utf-8", head=head)
+            refusal = b"wrong Host for this preview\n"
+            self._send(HTTPStatus.FORBIDDEN, refusal, "text/plain; charset=utf-8", head=head, last=True)
             return
         raw = urlsplit(self.path).path
         try:

@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 from publish.options import EXTENSIONS, IMAGE_FORMATS
 from publish.source.fetch import Fetcher, RefusedResourceError
@@ -49,7 +50,8 @@ def open_image(manuscript: Manuscript, src: str, known: Mapping[str, str] | None
     """The image ``src`` names, if it is a file beside the manuscript in an
     accepted format. ``known`` is what an earlier build found ("sha256",
     "format"): while the file is unchanged, its format is not read again."""
-    url = src if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", src) else (manuscript.folder / src).resolve().as_uri()
+    # src is a URL, as pandoc writes it: "my chart.png", written <my chart.png>, is my%20chart.png.
+    url = src if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", src) else (manuscript.folder / unquote(src)).resolve().as_uri()
     try:
         path = Fetcher.of(manuscript.folder).resolve(url, shown=src)
     except RefusedResourceError as exc:
