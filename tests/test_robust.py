@@ -146,3 +146,27 @@ def test_a_failed_build_keeps_every_previous_file(tmp_path: Path) -> None:
     with pytest.raises(ManuscriptError):
         build(broken, out, environ={})
     assert snapshot(out) == before
+
+
+def test_a_build_killed_outright_has_its_staging_folder_swept_by_the_next(tmp_path: Path) -> None:
+    """SIGKILL leaves no chance to clean up: the next build into the same folder removes what a dead
+    process left, once it has sat unchanged for a minute, and never a live build's."""
+    import os
+
+    dead = 2**22 + 12345  # above the kernel's largest process number: no process has it
+    assert dead > int(Path("/proc/sys/kernel/pid_max").read_text())
+    old = time.time() - 3600
+    left = {
+        "dead and old": (tmp_path / f".dist.staging-{dead}-abc", old),
+        "dead but fresh": (tmp_path / f".dist.staging-{dead}-def", time.time()),
+        "ours": (tmp_path / f".dist.staging-{os.getpid()}-ghi", old),
+        "an older name": (tmp_path / ".dist.staging-jkl", old),
+        "another folder's": (tmp_path / f".other.staging-{dead}-mno", old),
+    }
+    for folder, when in left.values():
+        folder.mkdir()
+        (folder / "book.pdf").write_bytes(b"half a PDF")
+        os.utime(folder, (when, when))
+    build(ARTICLE, tmp_path / "dist", formats=("html",), environ={})
+    kept = {name for name, (folder, _) in left.items() if folder.exists()}
+    assert kept == {"dead but fresh", "ours", "an older name", "another folder's"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import signal
 import tempfile
@@ -29,15 +30,44 @@ KIT = "republish"
 EDITION_SUFFIXES = (".html", ".pdf", ".epub")
 
 
+STALE_AFTER = 60  # seconds without a change before a dead build's staging folder is swept
+
+
+def _sweep(parent: Path, prefix: str) -> None:
+    """Remove the staging folders that builds killed outright (SIGKILL, a power cut) left: those
+    whose process is gone and which have not changed for a minute. A live build's is never touched."""
+    import time
+
+    for folder in parent.glob(f"{prefix}*"):
+        pid = folder.name.removeprefix(prefix).split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # its build still runs (or another process has the number now): leave it
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        try:
+            if time.time() - folder.stat().st_mtime > STALE_AFTER:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue
+
+
 @contextmanager
 def staging(out_dir: Path) -> Iterator[Path]:
-    """A fresh folder on DIR's file system, removed afterwards whatever happens."""
+    """A fresh folder on DIR's file system, removed afterwards whatever happens. Its name holds
+    this process's number, so a later build can sweep it if this one is killed outright."""
     parent = out_dir.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
+    prefix = f".{out_dir.name}.staging-"
+    _sweep(parent, prefix)
     stage: Path | None = None
     try:
         with _signals_held():  # a signal between making the folder and naming it would leave it behind
-            stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=parent))
+            stage = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
         yield stage
     finally:
         if stage is not None:
