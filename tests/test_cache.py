@@ -68,6 +68,7 @@ def test_pandoc_runs_once_and_not_at_all_when_cached(
         ("manuscript front matter", ()),
         ("figure", ()),
         ("print.css", ()),  # any style file: every edition is rebuilt, the safe side
+        ("the fonts' stacks", ()),  # the manifest's list of fonts too, which the body's entry holds
         ("a template", ()),
         ("source date", ()),
         ("paper", ("html", "epub", "kit")),
@@ -93,6 +94,10 @@ def test_the_key_covers_every_input(
     elif change == "print.css":
         css = folder / "styles" / "css" / "print.css"
         css.write_text(css.read_text() + "\nh2 { letter-spacing: 0.01em; }\n")
+    elif change == "the fonts' stacks":
+        config = folder / "styles" / "fonts" / "fonts.toml"
+        text = config.read_text(encoding="utf-8")
+        config.write_text(text.replace('text = ["Literata", ', 'text = ["JetBrains Mono", "Literata", ', 1))
     elif change == "a template":
         partials = folder / "styles" / "templates" / "partials.html.j2"
         partials.write_text(partials.read_text().replace("Colophon</", "Colophon </"))

@@ -102,7 +102,19 @@ class _Job:
         self.document: Document | None = None
         # Keys only matter with a cache; a clean build does not hash its inputs.
         self.base = fingerprint(code_fingerprint(), json.dumps(tool_versions(""), sort_keys=True)) if cache else ""
-        self.body_key = fingerprint(self.base, "body", manuscript.body) if cache else ""
+        # The body's entry also holds the fonts the editions use, which the front matter's text and
+        # the styles' fonts decide too: its key covers the whole manuscript and every style file.
+        self.body_key = (
+            fingerprint(
+                self.base,
+                "body",
+                manuscript.body,
+                hashlib.sha256(manuscript.path.read_bytes()).hexdigest(),
+                *file_digests(styles.files().items()),
+            )
+            if cache
+            else ""
+        )
         self.entry = self._body()
         self.images = self._images()
         self.inputs = ""
