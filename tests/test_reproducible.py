@@ -168,3 +168,15 @@ def test_a_cjk_manuscript_gives_the_same_bytes_at_another_time(tmp_path: Path) -
         subprocess.run(["faketime", when, *command], check=True, capture_output=True, env=dict(os.environ))
         sums.append((out / "SHA256SUMS").read_text(encoding="utf-8"))
     assert sums[0] == sums[1]
+
+
+def test_the_folder_a_manuscript_is_built_in_changes_no_byte(tmp_path: Path) -> None:
+    """A checkout elsewhere gives the same bytes. WeasyPrint names an image in the PDF by a hash of
+    its URL, which held the folder's absolute path until images were given as publish-image:NAME."""
+    from conftest import RICH
+
+    near, far = tmp_path / "a", tmp_path / "somewhere" / "much" / "deeper"
+    for folder in (near, far):
+        shutil.copytree(RICH.parent, folder)
+        build(folder / RICH.name, folder / "out", environ={})
+    assert (near / "out" / "SHA256SUMS").read_bytes() == (far / "out" / "SHA256SUMS").read_bytes()

@@ -20,9 +20,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
 from xml.etree.ElementTree import Element, SubElement, fromstring, register_namespace, tostring
 
-from publish.editions.printjob import FONT_SCHEME, PrintJob, Rights, prepare
+from publish.editions.printjob import FONT_SCHEME, IMAGE_SCHEME, PrintJob, Rights, prepare
 from publish.errors import RenderError, ToolError
 from publish.options import CC_NS
 from publish.source.fetch import Fetcher, RefusedResourceError
@@ -75,14 +76,17 @@ class _ConfinedFetcher(URLFetcher):  # type: ignore[misc]
     """WeasyPrint's side of publish.source.fetch: local allowed files, data:, and the font
     subsets the job carries (publish-font:NAME) only."""
 
-    def __init__(self, fetcher: Fetcher, fonts: dict[str, bytes]) -> None:
+    def __init__(self, fetcher: Fetcher, fonts: dict[str, bytes], base_url: str) -> None:
         super().__init__(allowed_protocols=("file", "data"))
         self._fetcher = fetcher
         self._fonts = fonts
+        self._base_url = base_url
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         if url.startswith("data:"):
             return super().fetch(url, headers)
+        if url.startswith(f"{IMAGE_SCHEME}:"):
+            url = urljoin(self._base_url, url.removeprefix(f"{IMAGE_SCHEME}:"))
         if url.startswith(f"{FONT_SCHEME}:"):
             name = url.removeprefix(f"{FONT_SCHEME}:")
             if name not in self._fonts:
@@ -167,7 +171,7 @@ def render(job: PrintJob) -> Path:
         import pyphen
 
         pyphen.hdcache.update(pickle.loads(job.hyphenation))
-    fetcher = _ConfinedFetcher(Fetcher.of(*job.roots), job.fonts)
+    fetcher = _ConfinedFetcher(Fetcher.of(*job.roots), job.fonts, job.base_url)
     # The trailer's /ID: the first part names the document (from its identifier, the same in every build
     # and every revision), the second this file's bytes (pydyf hashes them).
     permanent = hashlib.md5(job.identifier.encode(), usedforsecurity=False).hexdigest().encode()

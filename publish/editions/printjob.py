@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
 PAGE_SIZES = {"a4": "A4", "letter": "letter"}
 FONT_SCHEME = "publish-font"  # url(publish-font:NAME) in the print CSS: a subset the job carries
+# <img src="publish-image:figure.png">: an image beside the manuscript. WeasyPrint names each image in
+# the PDF by a hash of its URL, so a file: URL would make the PDF depend on the folder it was built in.
+IMAGE_SCHEME = "publish-image"
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,10 @@ def prepare(document: Document, out_dir: Path) -> PrintJob:
         body = for_print(document.body_html, footnotes=footnotes)
         tree: Any = lxml.html.document_fromstring(styles.render("print.html.j2", **document.context("pdf", body)))
         whole_compounds(tree.body)
+        for image in tree.iter("img"):  # named by the manuscript, not by where its folder is
+            src = image.get("src", "")
+            if src and ":" not in src.split("/", 1)[0]:
+                image.set("src", f"{IMAGE_SCHEME}:{src}")
         return lxml.html.tostring(tree, doctype="<!DOCTYPE html>", encoding="unicode"), tree
 
     footnoted = footnotes_possible(document.body_html)
