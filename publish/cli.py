@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from publish import __version__
-from publish.errors import PublishError
+from publish.errors import PublishError, shown_path
 from publish.options import FORMATS, PAPER_SIZES
 from publish.styling.defaults import default_manuscript
 
@@ -183,14 +183,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _shown(path: Path) -> str:
-    """A path as the user would type it: relative to the working folder when inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
 PROGRESS_AFTER = 2.0  # seconds: shorter builds just print what they wrote ($PUBLISH_PROGRESS_AFTER)
 
 
@@ -237,7 +229,7 @@ def _build_with(args: argparse.Namespace, worker: PdfWorker | None) -> int:
     from publish.build.cache import Cache, default_root
 
     path = args.manuscript if args.manuscript is not None else default_manuscript(Path.cwd())
-    display = str(args.manuscript) if args.manuscript is not None else _shown(path)  # as typed
+    display = str(args.manuscript) if args.manuscript is not None else shown_path(path)  # as typed
     if args.styles is not None and not args.styles.is_dir():
         if worker is not None:
             worker.cancel()
@@ -290,7 +282,7 @@ def _preview(args: argparse.Namespace, worker: PdfWorker | None) -> int:
     from publish.build.cache import Cache, default_root
 
     path = args.manuscript if args.manuscript is not None else default_manuscript(Path.cwd())
-    display = str(args.manuscript) if args.manuscript is not None else _shown(path)
+    display = str(args.manuscript) if args.manuscript is not None else shown_path(path)
     if args.styles is not None and not args.styles.is_dir():
         print(f"publish preview: error: --styles {args.styles}: no such folder", file=sys.stderr)
         return EXIT_USAGE
@@ -334,11 +326,11 @@ def _load(given: Path | None) -> Manuscript:
     from publish.source.manuscript import load
 
     path = given if given is not None else default_manuscript(Path.cwd())
-    return load(path, display=str(given) if given is not None else _shown(path))
+    return load(path, display=str(given) if given is not None else shown_path(path))
 
 
 def _check(args: argparse.Namespace, worker: PdfWorker | None) -> int:
-    from publish.attribution.check import ERROR, UnreadableError, check_file, expect
+    from publish.attribution.check import UnreadableError, check_file, expect
 
     expected = expect(_load(args.manuscript)) if args.manuscript is not None else None
     worst = EXIT_OK
@@ -365,16 +357,8 @@ def _check(args: argparse.Namespace, worker: PdfWorker | None) -> int:
         )
         if args.format != "text":
             continue
-        for f in report.findings:
-            print(f"{path}:{f.where + ':' if f.where else ''} {f.level} [{f.code}] {f.message}")
-        errors = len([f for f in report.findings if f.level == ERROR])
-        warnings = len(report.findings) - errors
-        if not failed:
-            extra = f"; {warnings} warning{'s' * (warnings != 1)}" if warnings else ""
-            print(f"{path}: complete attribution ({report.kind}{extra})")
-        else:
-            counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
-            print(f"{path}: {counts} ({report.kind})")
+        for line in report.lines(str(path), args.strict):
+            print(line)
     if args.format == "json":
         print(json.dumps({"strict": args.strict, "exit": worst, "files": results}, ensure_ascii=False, indent=2))
     return worst

@@ -34,6 +34,14 @@ class Problem(_Located):
         return f"{self.path}:{self.line}: {self.message}"
 
 
+def shown_path(path: Path) -> str:
+    """A path as the user would type it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 class PublishError(Exception):
     """A failure the user can act on. ``exit_code`` is what the CLI returns."""
 

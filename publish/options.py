@@ -1,6 +1,7 @@
 """Names the command line and the library share, kept light to import."""
 
 FORMATS = ("html", "pdf", "epub")
+MAX_MANUSCRIPT_BYTES = 10 * 1024 * 1024  # larger manuscripts are refused, and told why
 CC_NS = "http://creativecommons.org/ns#"  # ccREL, in the XMP and the OPF
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"  # pandoc writes math as MathML
 PAPER_SIZES = ("a4", "letter")

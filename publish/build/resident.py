@@ -60,7 +60,6 @@ class _Process:
             [sys.executable, "-m", "publish.build.resident"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            start_new_session=False,
         )
         self.renders = 0
 

@@ -24,9 +24,8 @@ from typing import Any
 from publish.build.cache import Cache, code_fingerprint, file_digests, fingerprint
 from publish.build.environment import tool_versions
 from publish.build.outputs import MANIFEST, SUMS, owned
+from publish.options import MAX_MANUSCRIPT_BYTES
 from publish.styling.styles import Styles
-
-_MOST = 10 * 2**20  # bytes: past this the ordinary build refuses the manuscript, and says why
 
 
 def _key(
@@ -36,8 +35,8 @@ def _key(
         if not manuscript.is_file():  # a folder, a device, a pipe: for the ordinary build to refuse
             return None
         with manuscript.open("rb") as stream:
-            data = stream.read(_MOST + 1)
-        if len(data) > _MOST:
+            data = stream.read(MAX_MANUSCRIPT_BYTES + 1)
+        if len(data) > MAX_MANUSCRIPT_BYTES:
             return None
         stack = Styles.for_manuscript(manuscript.resolve().parent, styles)
         style_digests = file_digests(stack.files().items())

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -156,8 +155,9 @@ def _marked(self: Stream, box: Any, tag: str) -> Iterator[None]:
 _TEXT_OPERATORS = frozenset({b"BT", b"ET", b"Tf", b"Tm", b"TJ", b"Tj", b"Ts", b"Tr", b"Td", b"Tc", b"Tw", b"Tz", b"TL"})
 _SHOWN = re.compile(rb"<([0-9a-fA-F]*)>|(-?\d+(?:\.\d*)?)")
 _Face = tuple[Any, int, list[str], tuple[int, ...], dict[str, bytes]]  # glyphs, units, order, bbox, outlines
-_faces: OrderedDict[str, _Face] = OrderedDict()  # by font hash: the last few, for a warm process
-_KEEP_FACES = 16
+# By WeasyPrint's font hash, which names a face (family, weight, style), not a subset: it holds for
+# one render only, and furniture() clears it before each.
+_faces: dict[str, _Face] = {}
 
 
 def _outlined(stream: Stream, chunks: list[Any]) -> list[Any]:
@@ -230,10 +230,9 @@ def _draw_glyphs(
 
 
 def _face(font: Any) -> _Face:
-    """A font's glyphs and the outlines drawn from them so far: read once a font, and kept
-    while the same subset comes back (as it does, build after build, in ``publish preview``)."""
+    """A font's glyphs and the outlines drawn from them so far, read once a render: a running
+    head's glyphs are outlined once, not once a page."""
     if font.hash in _faces:
-        _faces.move_to_end(font.hash)
         return _faces[font.hash]
     from fontTools.ttLib import TTFont
 
@@ -246,8 +245,6 @@ def _face(font: Any) -> _Face:
         (head.xMin, head.yMin, head.xMax, head.yMax),
         {},
     )
-    while len(_faces) > _KEEP_FACES:
-        _faces.popitem(last=False)
     return _faces[font.hash]
 
 

@@ -28,12 +28,11 @@ from urllib.parse import quote
 from publish.build.cache import Cache
 from publish.build.resident import ResidentWorker
 from publish.build.run import build
-from publish.errors import PublishError
+from publish.errors import PublishError, shown_path
+from publish.options import FORMATS
 from publish.preview.state import Check, Live
 from publish.source.manuscript import load
 from publish.styling.styles import Styles
-
-EDITIONS = ("html", "epub", "pdf")
 
 
 class Stopped(Exception):  # noqa: N818 - no error: the user asked the preview to stop
@@ -219,7 +218,7 @@ class Rebuilder:
 
     def _check(self) -> None:
         """``publish check`` on the three editions, against the manuscript; given up if a save comes."""
-        from publish.attribution.check import ERROR, UnreadableError, check_file, expect
+        from publish.attribution.check import UnreadableError, check_file, expect
 
         try:
             expected = expect(load(self.manuscript, display=self.display))
@@ -227,32 +226,20 @@ class Rebuilder:
             return
         slug = self.live.slug
         found = []
-        for edition in EDITIONS:
+        for edition in FORMATS:
             if self._dirty.is_set():
                 return  # stale: the next build checks again
             path = self.out_dir / f"{slug}.{edition}"
-            shown = self.display_path(path)
+            shown = shown_path(path)
             try:
                 report = check_file(path, expected)
             except UnreadableError as exc:
                 found.append(Check(edition, False, (f"{shown}: unreadable: {exc}",)))
                 continue
-            lines = [
-                f"{shown}:{f.where + ':' if f.where else ''} {f.level} [{f.code}] {f.message}" for f in report.findings
-            ]
             passed = not report.errors()
-            if passed:
-                warnings = len([f for f in report.findings if f.level != ERROR])
-                extra = f"; {warnings} warning{'s' * (warnings != 1)}" if warnings else ""
-                lines.append(f"{shown}: complete attribution ({report.kind}{extra})")
+            lines = report.lines(shown)
             found.append(Check(edition, passed, tuple(lines)))
         self.live.checks(found)
-
-    def display_path(self, path: Path) -> str:
-        try:
-            return str(path.resolve().relative_to(Path.cwd().resolve()))
-        except ValueError:
-            return str(path)
 
 
 def watch(rebuilder: Rebuilder, stop: threading.Event, ready: threading.Event | None = None) -> None:

@@ -18,7 +18,6 @@ import os
 import socket
 import stat
 import sys
-import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -86,7 +85,6 @@ class PreviewServer(ThreadingHTTPServer):
         self.live = live
         self.out_dir = out_dir
         self.manuscript = manuscript
-        self.stopping = threading.Event()
         if ":" in address[0]:
             self.address_family = socket.AF_INET6  # --host ::1, or :: for every address
         super().__init__(address, _Handler)

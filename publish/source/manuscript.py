@@ -18,9 +18,9 @@ from typing import TypeVar
 import yaml
 
 from publish.errors import ManuscriptError, Problem
+from publish.options import MAX_MANUSCRIPT_BYTES
 from publish.source.licences import CATALOGUE, Licence, lookup
 
-MAX_MANUSCRIPT_BYTES = 10 * 1024 * 1024
 """A 300-page book is about 1 MiB of Markdown; ten times that is still text."""
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")

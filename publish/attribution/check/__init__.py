@@ -47,6 +47,19 @@ class Report:
     def errors(self, strict: bool = False) -> list[Finding]:
         return [f for f in self.findings if f.level == ERROR or strict]
 
+    def lines(self, shown: str, strict: bool = False) -> list[str]:
+        """What ``publish check`` prints for this file: a line a finding, then the verdict."""
+        out = [f"{shown}:{f.where + ':' if f.where else ''} {f.level} [{f.code}] {f.message}" for f in self.findings]
+        errors = len([f for f in self.findings if f.level == ERROR])
+        warnings = len(self.findings) - errors
+        if not self.errors(strict):
+            extra = f"; {warnings} warning{'s' * (warnings != 1)}" if warnings else ""
+            out.append(f"{shown}: complete attribution ({self.kind}{extra})")
+        else:
+            counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+            out.append(f"{shown}: {counts} ({self.kind})")
+        return out
+
 
 def _read(data: bytes, path: Path) -> Evidence:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its byte order mark
