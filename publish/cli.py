@@ -70,10 +70,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument(
         "manuscript",
-        nargs="?",
+        nargs="*",
         type=Path,
         metavar="MANUSCRIPT",
-        help=_MANUSCRIPT_HELP,
+        help=_MANUSCRIPT_HELP + "; several files, or a folder, build a collection into DIR/<slug>/",
+    )
+    build.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="in a collection, build the manuscripts that can be built; the others keep their editions (exit 2)",
     )
     build.add_argument("--out", type=Path, default=Path("dist"), metavar="DIR", help="output folder (default: dist)")
     build.add_argument(
@@ -212,7 +217,30 @@ class _Progress:
             self.pending.clear()
 
 
+def _collection(given: list[Path]) -> list[Path] | None:
+    """The manuscripts of a collection build, or None for one manuscript (today's layout)."""
+    if len(given) > 1 or (len(given) == 1 and given[0].is_dir()):
+        return given
+    if not given:
+        local = Path.cwd() / "manuscript"
+        found = sorted(local.glob("*.md")) if local.is_dir() else []
+        if len(found) > 1:  # several manuscripts in ./manuscript/: all of them
+            return [local]
+    return None
+
+
 def _build(args: argparse.Namespace, worker: PdfWorker | None) -> int:
+    collection = _collection(args.manuscript)
+    if collection is not None:
+        if worker is not None:
+            worker.cancel()
+        return _build_collection(args, collection)
+    args.manuscript = args.manuscript[0] if args.manuscript else None
+    if args.keep_going:
+        print(
+            "publish build: error: --keep-going is for a collection: several manuscripts, or a folder", file=sys.stderr
+        )
+        return EXIT_USAGE
     if worker is None and "pdf" in args.only and os.name == "posix":
         from publish.build.worker import PdfWorker
 
@@ -222,6 +250,33 @@ def _build(args: argparse.Namespace, worker: PdfWorker | None) -> int:
         worker.cancel()
         worker = None
     return _build_with(args, worker)
+
+
+def _build_collection(args: argparse.Namespace, paths: list[Path]) -> int:
+    from publish.build.cache import Cache, default_root
+    from publish.build.collection import build_collection
+
+    started = time.perf_counter()
+    if args.styles is not None and not args.styles.is_dir():
+        print(f"publish build: error: --styles {args.styles}: no such folder", file=sys.stderr)
+        return EXIT_USAGE
+    cache = None if args.no_cache else Cache(args.cache_dir or default_root())
+    result = build_collection(
+        paths,
+        args.out,
+        formats=args.only,
+        styles=args.styles,
+        paper=args.paper,
+        environ=os.environ,
+        cache=cache,
+        keep_going=args.keep_going,
+    )
+    for line in result.problems:
+        print(line, file=sys.stderr)
+    if not args.quiet:
+        kept = f"; {len(result.kept)} kept their previous editions ({', '.join(result.kept)})" if result.kept else ""
+        print(f"built {len(result.built)} article(s) into {args.out} in {time.perf_counter() - started:.2f} s{kept}")
+    return EXIT_USAGE if result.problems else EXIT_OK
 
 
 def _build_with(args: argparse.Namespace, worker: PdfWorker | None) -> int:
