@@ -1,5 +1,5 @@
 """The project's sessions (build, tests, quick, lint, validate, reproduce, bench,
-release, preview); `nox -l` lists them with what each does."""
+release, preview, pictures, merge); `nox -l` lists them with what each does."""
 
 from __future__ import annotations
 
@@ -85,6 +85,13 @@ def validate(session: nox.Session) -> None:
     _node_tools(session)
     session.run("publish", "build", "--quiet", *session.posargs)
     session.run("python", "tests/validators.py", "dist")
+
+
+@nox.session(default=False)
+def merge(session: nox.Session) -> None:
+    """Join the folders of a sharded build: `nox -s merge -- shard-1 shard-2 shard-3 --out dist`."""
+    _install(session)
+    session.run("publish", "merge", *session.posargs)
 
 
 @nox.session(default=False)

@@ -11,11 +11,28 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from pathlib import Path
+
+_VALUED = ("--out", "--only", "--styles", "--paper", "--cache-dir", "--jobs", "--shard")
+
+
+def _collection(argv: list[str]) -> bool:
+    """Several manuscripts, a folder, or a collection's options: a collection, whose build
+    processes import WeasyPrint themselves; a worker here would only take a core from them."""
+    if any(a in argv or any(x.startswith(a + "=") for x in argv) for a in ("--jobs", "--shard", "--keep-going")):
+        return True
+    given = [a for i, a in enumerate(argv[1:], 1) if not a.startswith("-") and argv[i - 1] not in _VALUED]
+    if len(given) > 1 or any(Path(a).is_dir() for a in given):
+        return True
+    local = Path("manuscript")
+    return not given and local.is_dir() and sum(p.suffix == ".md" for p in local.iterdir()) > 1
 
 
 def _wants_pdf(argv: list[str]) -> bool:
     """A quick look at the arguments; argparse reads them properly later."""
     if not argv or argv[0] != "build" or "-h" in argv or "--help" in argv or os.name != "posix":
+        return False
+    if _collection(argv):
         return False
     for index, argument in enumerate(argv):
         if argument == "--only":

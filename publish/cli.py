@@ -80,6 +80,20 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="in a collection, build the manuscripts that can be built; the others keep their editions (exit 2)",
     )
+    build.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive,
+        metavar="N",
+        help="in a collection, build N articles at once, each process importing WeasyPrint once "
+        "(default: the number of cores)",
+    )
+    build.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="build only shard K of N of the collection: the articles whose slug's digest falls to it, the "
+        "same share however it is run; join the shards' folders with `publish merge`",
+    )
     build.add_argument("--out", type=Path, default=Path("dist"), metavar="DIR", help="output folder (default: dist)")
     build.add_argument(
         "--only",
@@ -119,6 +133,18 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print nothing on success (without it, builds over 2 s show each edition as it finishes)",
     )
+
+    merge = commands.add_parser(
+        "merge",
+        help="join the folders of a sharded build into one collection",
+        description="Join the output folders that `publish build --shard K/N` made into one collection in DIR: "
+        "every article, one SHA256SUMS and one manifest.json, byte for byte what one build of the whole "
+        "collection writes. Each shard's SHA256SUMS is verified first; DIR is replaced in one step.",
+        epilog="Exit codes: 0 success, 2 bad arguments, a shard that does not verify, or two shards with one article.",
+    )
+    merge.add_argument("shards", nargs="+", type=Path, metavar="SHARD_DIR", help="a shard's output folder")
+    merge.add_argument("--out", type=Path, required=True, metavar="DIR", help="the collection's folder")
+    merge.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
 
     preview = commands.add_parser(
         "preview",
@@ -217,9 +243,15 @@ class _Progress:
             self.pending.clear()
 
 
-def _collection(given: list[Path]) -> list[Path] | None:
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r}: expected a whole number of at least 1")
+    return int(value)
+
+
+def _collection(given: list[Path], shard: str | None) -> list[Path] | None:
     """The manuscripts of a collection build, or None for one manuscript (today's layout)."""
-    if len(given) > 1 or (len(given) == 1 and given[0].is_dir()):
+    if len(given) > 1 or (len(given) == 1 and given[0].is_dir()) or (given and shard is not None):
         return given
     if not given:
         local = Path.cwd() / "manuscript"
@@ -230,17 +262,20 @@ def _collection(given: list[Path]) -> list[Path] | None:
 
 
 def _build(args: argparse.Namespace, worker: PdfWorker | None) -> int:
-    collection = _collection(args.manuscript)
+    collection = _collection(args.manuscript, args.shard)
     if collection is not None:
         if worker is not None:
             worker.cancel()
         return _build_collection(args, collection)
     args.manuscript = args.manuscript[0] if args.manuscript else None
-    if args.keep_going:
-        print(
-            "publish build: error: --keep-going is for a collection: several manuscripts, or a folder", file=sys.stderr
-        )
-        return EXIT_USAGE
+    for given, name in ((args.keep_going, "--keep-going"), (args.jobs, "--jobs"), (args.shard, "--shard")):
+        if given:
+            if worker is not None:
+                worker.cancel()
+            print(
+                f"publish build: error: {name} is for a collection: several manuscripts, or a folder", file=sys.stderr
+            )
+            return EXIT_USAGE
     if worker is None and "pdf" in args.only and os.name == "posix":
         from publish.build.worker import PdfWorker
 
@@ -254,12 +289,14 @@ def _build(args: argparse.Namespace, worker: PdfWorker | None) -> int:
 
 def _build_collection(args: argparse.Namespace, paths: list[Path]) -> int:
     from publish.build.cache import Cache, default_root
-    from publish.build.collection import build_collection
+    from publish.build.collection import build_collection, parse_shard
+    from publish.build.parallel import default_jobs
 
     started = time.perf_counter()
     if args.styles is not None and not args.styles.is_dir():
         print(f"publish build: error: --styles {args.styles}: no such folder", file=sys.stderr)
         return EXIT_USAGE
+    shard = parse_shard(args.shard) if args.shard is not None else (1, 1)
     cache = None if args.no_cache else Cache(args.cache_dir or default_root())
     result = build_collection(
         paths,
@@ -270,13 +307,49 @@ def _build_collection(args: argparse.Namespace, paths: list[Path]) -> int:
         environ=os.environ,
         cache=cache,
         keep_going=args.keep_going,
+        jobs=args.jobs or default_jobs(),
+        shard=shard,
+        progress=None if args.quiet else _collection_progress,
     )
     for line in result.problems:
         print(line, file=sys.stderr)
-    if not args.quiet:
+    took = time.perf_counter() - started
+    if args.quiet:
+        pass
+    elif result.up_to_date:
+        print(f"{args.out} is up to date: its {result.articles} article(s) and {result.files} files are what "
+              f"this build would write ({took:.2f} s)")  # fmt: skip
+    else:
+        made = f"built {len(result.built)} article(s)"
+        if result.reused:
+            made += f", {len(result.reused)} unchanged"
         kept = f"; {len(result.kept)} kept their previous editions ({', '.join(result.kept)})" if result.kept else ""
-        print(f"built {len(result.built)} article(s) into {args.out} in {time.perf_counter() - started:.2f} s{kept}")
+        print(f"{made} into {args.out}: {result.articles} article(s), {result.files} files, in {took:.2f} s{kept}")
     return EXIT_USAGE if result.problems else EXIT_OK
+
+
+def _collection_progress(done: int, total: int, slug: str, outcome: str, left: float | None) -> None:
+    """One line an article, on stderr: how many are done, and about how long the rest will take."""
+    width = len(str(total))
+    remaining = f", about {_duration(left)} left" if left is not None and done < total else ""
+    failed = " FAILED" if outcome != "built" else ""
+    print(f"[{done:>{width}}/{total}] {slug}{failed}{remaining}", file=sys.stderr, flush=True)
+
+
+def _duration(seconds: float) -> str:
+    whole = max(1, round(seconds))
+    return f"{whole // 60} min {whole % 60:02d} s" if whole >= 60 else f"{whole} s"
+
+
+def _merge(args: argparse.Namespace, worker: PdfWorker | None) -> int:
+    from publish.build.collection import merge
+
+    started = time.perf_counter()
+    result = merge(args.shards, args.out)
+    if not args.quiet:
+        print(f"merged {len(args.shards)} shard(s) into {args.out}: {result.articles} article(s), "
+              f"{result.files} files, in {time.perf_counter() - started:.2f} s")  # fmt: skip
+    return EXIT_OK
 
 
 def _build_with(args: argparse.Namespace, worker: PdfWorker | None) -> int:
@@ -432,6 +505,7 @@ def _attribution(args: argparse.Namespace, worker: PdfWorker | None) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, PdfWorker | None], int]] = {
     "build": _build,
+    "merge": _merge,
     "preview": _preview,
     "check": _check,
     "attribution": _attribution,

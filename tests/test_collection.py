@@ -45,14 +45,129 @@ def test_a_folder_builds_every_manuscript_in_it(shelf: Path, tmp_path: Path) -> 
     assert manifest["articles"][0]["manifest"] == f"{slugs[0]}/manifest.json"
 
 
-def test_the_bytes_do_not_depend_on_the_order_of_the_files(shelf: Path, tmp_path: Path) -> None:
+def test_the_bytes_do_not_depend_on_order_jobs_or_shards(shelf: Path, tmp_path: Path) -> None:
     files = sorted(shelf.glob("*.md"))
-    first = publish("build", *files, "--out", tmp_path / "a", "--no-cache", cwd=tmp_path)
-    second = publish("build", *reversed(files), "--out", tmp_path / "b", cwd=tmp_path)
+    first = publish("build", *files, "--out", tmp_path / "a", "--no-cache", "--jobs", "1", cwd=tmp_path)
+    second = publish("build", *reversed(files), "--out", tmp_path / "b", "--jobs", "2", cwd=tmp_path)
     assert first.returncode == second.returncode == 0, first.stderr + second.stderr
     a, b = snapshot(tmp_path / "a"), snapshot(tmp_path / "b")
-    differ = {name: (a.get(name), b.get(name)) for name in set(a) | set(b) if a.get(name) != b.get(name)}
-    assert not differ, {k: v for k, v in differ.items() if k.endswith("manifest.json")}
+    assert a == b
+    shards = [tmp_path / f"shard-{k}" for k in (1, 2, 3)]
+    held = []
+    for number, shard in enumerate(shards, 1):
+        done = publish("build", shelf, "--shard", f"{number}/3", "--out", shard, "--no-cache", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        held += [entry["slug"] for entry in json.loads((shard / "manifest.json").read_text())["articles"]]
+    assert sorted(held) == sorted(p.stem for p in files)  # each article in one shard, and only one
+    merged = publish("merge", *shards, "--out", tmp_path / "merged", cwd=tmp_path)
+    assert merged.returncode == 0, merged.stderr
+    assert "3 article(s)" in merged.stdout
+    assert snapshot(tmp_path / "merged") == a
+    again = publish("build", *files, "--shard", "2/3", "--out", tmp_path / "again", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert snapshot(tmp_path / "again") == snapshot(shards[1])  # the same share however it is run
+
+
+def test_shard_is_decided_by_the_slug_alone() -> None:
+    from publish.build.collection import parse_shard, shard_of
+
+    slugs = [f"article-{n}" for n in range(300)]
+    counts = [sum(shard_of(slug, 3) == k for slug in slugs) for k in (1, 2, 3)]
+    assert sum(counts) == 300
+    assert min(counts) > 70  # shared out, roughly evenly
+    assert [shard_of(slug, 3) for slug in slugs] == [shard_of(slug, 3) for slug in slugs]
+    assert all(shard_of(slug, 1) == 1 for slug in slugs)
+    assert parse_shard("2/3") == (2, 3)
+    for wrong in ("0/3", "4/3", "3", "a/b", "-1/2", "1/0"):
+        with pytest.raises(Exception, match="expected K/N"):
+            parse_shard(wrong)
+
+
+def test_a_rebuild_builds_only_what_changed_and_nothing_when_nothing_did(shelf: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert publish("build", shelf, "--out", out, cwd=tmp_path).returncode == 0
+    pdf = out / ARTICLE.stem / f"{ARTICLE.stem}.pdf"
+    inode = pdf.stat().st_ino
+    same = publish("build", shelf, "--out", out, cwd=tmp_path)
+    assert same.returncode == 0
+    assert f"{out} is up to date: its 3 article(s) and" in same.stdout
+    assert same.stderr == ""
+    korean = shelf / KOREAN.name
+    korean.write_text(korean.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    changed = publish("build", shelf, "--out", out, cwd=tmp_path)
+    assert changed.returncode == 0, changed.stderr
+    assert "built 1 article(s), 2 unchanged" in changed.stdout
+    assert changed.stderr.splitlines() == [f"[1/1] {KOREAN.stem}"]  # progress: one article to build
+    assert pdf.stat().st_ino == inode  # the unchanged articles' files were not even rewritten
+    assert "One more sentence." in (out / KOREAN.stem / f"{KOREAN.stem}.html").read_text(encoding="utf-8")
+    sums = (out / "SHA256SUMS").read_text()
+    digest = hashlib.sha256((out / KOREAN.stem / f"{KOREAN.stem}.html").read_bytes()).hexdigest()
+    assert f"{digest}  {KOREAN.stem}/{KOREAN.stem}.html\n" in sums
+
+
+def test_progress_counts_articles_and_quiet_silences_it(shelf: Path, tmp_path: Path) -> None:
+    done = publish("build", shelf, "--out", tmp_path / "out", "--no-cache", "--jobs", "1", cwd=tmp_path)
+    assert done.returncode == 0
+    lines = done.stderr.splitlines()
+    assert [line.split("]")[0] for line in lines] == ["[1/3", "[2/3", "[3/3"]
+    assert all(line.endswith(" left") for line in lines[:2]), lines
+    assert "left" not in lines[2]
+    # the longest manuscript first, so the others fill in around it
+    sizes = {p.stem: p.stat().st_size for p in shelf.glob("*.md")}
+    assert lines[0].split()[1].rstrip(",") == max(sizes, key=sizes.__getitem__)
+    quiet = publish("build", shelf, "--out", tmp_path / "quiet", "--no-cache", "--quiet", cwd=tmp_path)
+    assert quiet.returncode == 0
+    assert quiet.stdout == quiet.stderr == ""
+
+
+def test_what_else_the_folder_holds_stays_and_dropped_articles_go(shelf: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert publish("build", shelf, "--out", out, cwd=tmp_path).returncode == 0
+    (out / "README.txt").write_text("a note of the publisher's\n")
+    (out / "extra").mkdir()
+    (out / "extra" / "x.txt").write_text("x\n")
+    (shelf / KOREAN.name).unlink()
+    done = publish("build", shelf, "--out", out, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert not (out / KOREAN.stem).exists()
+    assert (out / "README.txt").read_text() == "a note of the publisher's\n"
+    assert (out / "extra" / "x.txt").is_file()
+    assert "README.txt" not in (out / "SHA256SUMS").read_text()
+    slugs = [a["slug"] for a in json.loads((out / "manifest.json").read_text())["articles"]]
+    assert slugs == sorted([ARTICLE.stem, RICH.stem])
+    assert not [p for p in tmp_path.iterdir() if ".staging-" in p.name]
+
+
+def test_merge_verifies_each_shard_and_refuses_one_article_twice(shelf: Path, tmp_path: Path) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert publish("build", shelf / ARTICLE.name, shelf / KOREAN.name, "--out", one, cwd=tmp_path).returncode == 0
+    assert publish("build", shelf / KOREAN.name, "--shard", "1/1", "--out", two, cwd=tmp_path).returncode == 0
+    twice = publish("merge", one, two, "--out", tmp_path / "merged", cwd=tmp_path)
+    assert twice.returncode == 2
+    assert f"{two / 'manifest.json'}:1: article '{KOREAN.stem}' is also in {one}" in twice.stderr
+    assert not (tmp_path / "merged").exists()
+    html = one / ARTICLE.stem / f"{ARTICLE.stem}.html"
+    html.write_bytes(html.read_bytes().replace(b"James Person", b"Someone Else"))
+    listed = (one / "SHA256SUMS").read_text().splitlines()
+    line = next(n for n, text in enumerate(listed, 1) if text.endswith(f"{ARTICLE.stem}/{ARTICLE.stem}.html"))
+    tampered = publish("merge", one, "--out", tmp_path / "merged", cwd=tmp_path)
+    assert tampered.returncode == 2
+    assert f"{one / 'SHA256SUMS'}:{line}: {ARTICLE.stem}/{ARTICLE.stem}.html does not match its checksum" in (
+        tampered.stderr
+    )
+    lone = publish("merge", shelf, "--out", tmp_path / "merged", cwd=tmp_path)
+    assert lone.returncode == 2
+    assert "not a collection's manifest" in lone.stderr
+
+
+def test_several_manuscripts_in_the_manuscript_folder_build_them_all(shelf: Path, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(shelf, project / "manuscript")
+    (project / "manuscript" / ".#draft.md").write_text("an editor's lock file, not a manuscript")
+    done = publish("build", "--quiet", cwd=project)  # what `nox -s build` runs
+    assert done.returncode == 0, done.stderr
+    slugs = [a["slug"] for a in json.loads((project / "dist" / "manifest.json").read_text())["articles"]]
+    assert slugs == sorted(p.stem for p in shelf.glob("*.md"))
 
 
 def test_every_problem_of_every_manuscript_at_once_and_nothing_replaced(shelf: Path, tmp_path: Path) -> None:
@@ -63,18 +178,29 @@ def test_every_problem_of_every_manuscript_at_once_and_nothing_replaced(shelf: P
     article.write_text(article.read_text(encoding="utf-8").replace("value: 2019-02\n", "value: 2019-02-30\n"))
     korean = shelf / KOREAN.name
     korean.write_text(korean.read_text(encoding="utf-8").replace("licence: CC", "licence: XX", 1))
+    (shelf / "figure.png").unlink()  # found only when the article is built, in a build process
     done = publish("build", shelf, "--out", out, cwd=tmp_path)
     assert done.returncode == 2
     lines = done.stderr.splitlines()
     assert any(line.startswith(f"{shelf / ARTICLE.name}:") and "2019-02-30" in line for line in lines), lines
     assert any(line.startswith(f"{shelf / KOREAN.name}:") and "licence" in line for line in lines), lines
+    assert any(line.startswith(f"{shelf / RICH.name}:") and "figure.png" in line for line in lines), lines
     assert snapshot(out) == before
     assert not list(tmp_path.glob(".out.staging-*"))
 
     kept = publish("build", shelf, "--out", out, "--keep-going", cwd=tmp_path)
     assert kept.returncode == 2
-    assert "kept their previous editions" in kept.stdout
+    assert "3 kept their previous editions" in kept.stdout
     after = snapshot(out)
+    assert after == before  # every article failed, so every one kept its editions
+    shutil.copy(RICH.parent / "figure.png", shelf / "figure.png")
+    (out / RICH.stem / f"{RICH.stem}.html").unlink()  # so it is built again, not found unchanged
+    kept = publish("build", shelf, "--out", out, "--keep-going", cwd=tmp_path)
+    assert kept.returncode == 2
+    assert "built 1 article(s)" in kept.stdout
+    assert "2 kept their previous editions" in kept.stdout
+    after = snapshot(out)
+    assert (out / RICH.stem / f"{RICH.stem}.html").is_file()
     for slug in (ARTICLE.stem, KOREAN.stem):  # failed: their previous editions, byte for byte
         assert {k: v for k, v in after.items() if k.startswith(f"{slug}/")} == {
             k: v for k, v in before.items() if k.startswith(f"{slug}/")
@@ -99,7 +225,34 @@ def test_two_manuscripts_for_one_folder_or_one_identifier_are_refused(shelf: Pat
     assert str(copy) in done.stderr
 
 
-def test_keep_going_is_for_collections(tmp_path: Path) -> None:
-    done = publish("build", ARTICLE, "--keep-going", "--out", tmp_path / "out", cwd=tmp_path)
+@pytest.mark.parametrize("option", [["--keep-going"], ["--jobs", "2"]])
+def test_collection_options_are_for_collections(option: list[str], tmp_path: Path) -> None:
+    done = publish("build", ARTICLE, *option, "--out", tmp_path / "out", cwd=tmp_path)
     assert done.returncode == 2
-    assert "--keep-going is for a collection" in done.stderr
+    assert f"{option[0]} is for a collection" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("option", "message"), [(["--jobs", "0"], "at least 1"), (["--shard", "4/3"], "K/N")])
+def test_bad_collection_options_are_refused(option: list[str], message: str, shelf: Path, tmp_path: Path) -> None:
+    done = publish("build", shelf, *option, "--out", tmp_path / "out", cwd=tmp_path)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_entry_point_starts_no_pdf_worker_for_a_collection(shelf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from publish._entry import _wants_pdf
+
+    monkeypatch.chdir(shelf.parent)
+    assert _wants_pdf(["build", "shelf/" + ARTICLE.name])
+    assert _wants_pdf(["build", "--out", "shelf", "x.md"])  # a folder, but as --out's value
+    assert not _wants_pdf(["build", "shelf"])
+    assert not _wants_pdf(["build", "a.md", "b.md"])
+    assert not _wants_pdf(["build", "a.md", "--jobs=2"])
+    assert not _wants_pdf(["build", "a.md", "--shard", "1/2"])
+    (shelf.parent / "manuscript").mkdir()
+    assert _wants_pdf(["build"])
+    for name in ("a.md", "b.md"):
+        (shelf.parent / "manuscript" / name).write_text("")
+    assert not _wants_pdf(["build"])

@@ -1,12 +1,18 @@
 """Many manuscripts, one build: every article into ``DIR/<slug>/``, one ``SHA256SUMS`` and one
 ``manifest.json`` over the whole collection, and DIR never half old, half new.
 
-Every manuscript is checked before anything is built, and every problem of every manuscript
-is reported together. The collection is then built into a staging folder beside DIR, each
-article by the ordinary build (with the cache, so an unchanged article costs next to
-nothing), and exchanged with DIR in one step (``renameat2(RENAME_EXCHANGE)`` on Linux; two
-renames elsewhere). With ``keep_going``, an article that fails keeps its previous editions,
-byte for byte, and the others are built.
+Every manuscript's front matter is read first, and two manuscripts that would share a folder
+or an identifier are refused, naming both. The collection is then put together in a staging
+folder beside DIR: each article starts as a hard-linked copy of its folder in DIR, if it has
+one, and is built over it by the ordinary build, in ``jobs`` processes at once
+(publish.build.parallel). An article whose stamp says DIR already holds what a build would
+write (publish.build.stamp) is not built at all. Every problem of every article is known before
+DIR is touched; then the staging folder and DIR are exchanged in one step
+(``renameat2(RENAME_EXCHANGE)`` on Linux, two renames elsewhere).
+
+``--shard K/N`` builds the articles whose slug's digest falls to shard K of N, a share that
+depends on nothing else, and ``merge`` joins the shards' folders into the same bytes a single
+build gives: the collection's own files are made from its articles' folders alone.
 """
 
 from __future__ import annotations
@@ -16,31 +22,67 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from publish.build.cache import Cache
-from publish.build.outputs import MANIFEST, SUMS
+from publish.build.outputs import MANIFEST, SUMS, owned, write_manifest
 from publish.errors import ManuscriptError, Problem, PublishError, UsageError
 from publish.options import FORMATS
 
 COLLECTION_VERSION = 1
 
+# done, total, slug, outcome ("built", "failed"), seconds left (None until something is done)
+Progress = Callable[[int, int, str, str, float | None], None]
+
+
+class CollectionError(PublishError):
+    """Some articles of a collection could not be built: every line, of every one."""
+
+    def __init__(self, lines: Sequence[str], exit_code: int = 2) -> None:
+        super().__init__("\n".join(lines))
+        self._lines = list(lines)
+        self.exit_code = exit_code
+
+    def lines(self) -> list[str]:
+        return self._lines
+
 
 @dataclass
 class CollectionResult:
-    built: list[str] = field(default_factory=list)  # slugs made (or taken from the cache) by this build
-    kept: list[str] = field(default_factory=list)  # slugs that failed and kept their previous editions
+    built: list[str] = field(default_factory=list)  # slugs built by this run
+    reused: list[str] = field(default_factory=list)  # unchanged since the last build: not built again
+    kept: list[str] = field(default_factory=list)  # failed, and kept their previous editions
     problems: list[str] = field(default_factory=list)  # the lines of what failed
+    articles: int = 0  # articles in DIR's collection now
+    files: int = 0  # files its SHA256SUMS lists
+    up_to_date: bool = False  # DIR already held exactly this: nothing was written
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``K/N`` as (K, N), 1 <= K <= N."""
+    number, _, count = text.partition("/")
+    if not (number.isdigit() and count.isdigit() and 1 <= int(number) <= int(count)):
+        raise UsageError(f"--shard {text}: expected K/N with 1 <= K <= N, such as 2/3")
+    return int(number), int(count)
+
+
+def shard_of(slug: str, count: int) -> int:
+    """The shard (1..count) an article falls to, from its slug alone: the same share however
+    the collection is listed, ordered or run, and stable as articles come and go."""
+    return int.from_bytes(hashlib.sha256(slug.encode("utf-8")).digest()[:8], "big") % count + 1
 
 
 def manuscripts_in(paths: Sequence[Path]) -> list[Path]:
-    """The manuscripts named: files as given, folders as every .md file in them, in name order."""
+    """The manuscripts named: files as given, folders as every .md file in them (hidden files,
+    such as an editor's, left out), in name order; each once."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            inside = sorted(path.glob("*.md"))
+            inside = sorted(p for p in path.glob("*.md") if not p.name.startswith("."))
             if not inside:
                 raise UsageError(f"{path} holds no .md manuscript")
             found += inside
@@ -52,15 +94,21 @@ def manuscripts_in(paths: Sequence[Path]) -> list[Path]:
     return list(unique.values())
 
 
-def _clashes(loaded: Mapping[Path, object]) -> list[Problem]:
-    """Two manuscripts with one slug (one folder in DIR) or one identifier (one book to a reader)."""
-    from publish.source.manuscript import Manuscript
+def _identifier_line(path: Path) -> int:
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 1
+    return next((n for n, text in enumerate(lines, 1) if text.startswith("identifier:")), 1)
 
+
+def _clashes(loaded: Mapping[Path, Any]) -> list[Problem]:
+    """Two manuscripts with one slug (one folder in DIR) or one identifier (one book to a
+    reader). (A slug is lower-case words and hyphens, so never SHA256SUMS or manifest.json.)"""
     problems = []
-    slugs: dict[str, Manuscript] = {}
-    identifiers: dict[str, Manuscript] = {}
+    slugs: dict[str, Any] = {}
+    identifiers: dict[str, Any] = {}
     for manuscript in loaded.values():
-        assert isinstance(manuscript, Manuscript)
         other = slugs.setdefault(manuscript.slug, manuscript)
         if other is not manuscript:
             problems.append(
@@ -73,16 +121,26 @@ def _clashes(loaded: Mapping[Path, object]) -> list[Problem]:
             )
         other = identifiers.setdefault(manuscript.identifier, manuscript)
         if other is not manuscript:
-            lines = manuscript.path.read_text(encoding="utf-8-sig").splitlines()
-            line = next((n for n, text in enumerate(lines, 1) if text.startswith("identifier:")), 1)
             problems.append(
                 Problem(
                     manuscript.label,
-                    line,
+                    _identifier_line(manuscript.path),
                     f"identifier: {manuscript.identifier} is also {other.label}'s; every article needs its own",
                 )
             )
     return problems
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """A copy of a folder whose files are hard links (copies where links cannot be made)."""
+
+    def link(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst, follow_symlinks=False)
+        except OSError:
+            shutil.copy2(src, dst, follow_symlinks=False)
+
+    shutil.copytree(source, target, copy_function=link, symlinks=True)
 
 
 def _exchange(stage: Path, out_dir: Path) -> None:
@@ -98,18 +156,89 @@ def _exchange(stage: Path, out_dir: Path) -> None:
         and renameat2(at_fdcwd, os.fsencode(stage), at_fdcwd, os.fsencode(out_dir), rename_exchange) == 0
     ):
         return  # stage now holds the previous collection, removed by the caller
-    previous = stage.with_name(stage.name + "-previous")
-    out_dir.rename(previous)
-    stage.rename(out_dir)
-    previous.rename(stage)
+    previous = stage.with_name(stage.name + "-previous")  # pragma: no cover - Linux without renameat2
+    out_dir.rename(previous)  # pragma: no cover
+    stage.rename(out_dir)  # pragma: no cover
+    previous.rename(stage)  # pragma: no cover
 
 
-def _sums(folder: Path) -> dict[str, Path]:
-    return {
-        path.relative_to(folder).as_posix(): path
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and path.relative_to(folder).as_posix() not in (SUMS, MANIFEST)
-    }
+def _article_files(folder: Path, slug: str) -> dict[str, Path]:
+    """An article's own files, as its build owns them, by name inside the collection."""
+    files = owned(folder / slug, slug)
+    for name in (SUMS, MANIFEST):
+        if (folder / slug / name).is_file():
+            files[name] = folder / slug / name
+    return {f"{slug}/{name}": path for name, path in files.items()}
+
+
+def _article_manifest(folder: Path, slug: str) -> dict[str, Any]:
+    try:
+        content = json.loads((folder / slug / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{folder / slug / MANIFEST}: cannot be read: {exc}") from exc
+    if not isinstance(content, dict) or not isinstance(content.get("identifier"), str):
+        raise UsageError(f"{folder / slug / MANIFEST}: not an article's manifest (no identifier)")
+    return content
+
+
+def collection_files(folder: Path, slugs: Sequence[str]) -> tuple[str, dict[str, Any]]:
+    """The text of the collection's SHA256SUMS and its manifest, from its articles' folders alone."""
+    lines = []
+    for slug in sorted(slugs):
+        for name, path in sorted(_article_files(folder, slug).items()):
+            lines.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {name}\n")
+    articles = [
+        {"slug": slug, "identifier": _article_manifest(folder, slug)["identifier"], "manifest": f"{slug}/{MANIFEST}"}
+        for slug in sorted(slugs)
+    ]
+    return "".join(lines), {"collection_version": COLLECTION_VERSION, "articles": articles}
+
+
+def previous_slugs(out_dir: Path) -> set[str]:
+    """The articles of the collection DIR holds, by its manifest; none if it holds no collection."""
+    try:
+        content = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        if content.get("collection_version") is None:
+            return set()
+        return {str(a["slug"]) for a in content["articles"]}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return set()
+
+
+def _finish(collection: Path, out_dir: Path, slugs: Sequence[str], previous: set[str]) -> int:
+    """Write the collection's own files, carry over what else DIR holds (but not the articles
+    dropped from the collection), and put the collection in DIR's place. Returns the file count."""
+    if out_dir.is_dir():
+        for entry in out_dir.iterdir():
+            if entry.name in slugs or entry.name in (SUMS, MANIFEST) or entry.name in previous:
+                continue
+            if entry.name.startswith(f".{out_dir.name}.staging-"):
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                _link_tree(entry, collection / entry.name)
+            else:
+                os.link(entry, collection / entry.name, follow_symlinks=False)
+    sums, content = collection_files(collection, slugs)
+    (collection / SUMS).write_text(sums, encoding="utf-8", newline="\n")
+    write_manifest(collection, content)
+    for path in (collection, collection / SUMS, collection / MANIFEST):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    _exchange(collection, out_dir)
+    return sums.count("\n")
+
+
+def up_to_date(out_dir: Path, slugs: Sequence[str]) -> int | None:
+    """The number of files, if DIR's collection files are what these articles' folders would give."""
+    if previous_slugs(out_dir) != set(slugs):
+        return None
+    try:
+        sums, content = collection_files(out_dir, slugs)
+        if (out_dir / SUMS).read_text(encoding="utf-8") != sums:
+            return None
+        held = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError, UsageError):
+        return None
+    return sums.count("\n") if held == content else None
 
 
 def build_collection(
@@ -122,18 +251,26 @@ def build_collection(
     environ: Mapping[str, str] | None = None,
     cache: Cache | None = None,
     keep_going: bool = False,
+    jobs: int = 1,
+    shard: tuple[int, int] = (1, 1),
+    progress: Progress | None = None,
 ) -> CollectionResult:
-    """Build every manuscript of ``paths`` into ``out_dir``/<slug>/, all checked first."""
+    """Build every manuscript of ``paths`` (of shard K of N) into ``out_dir``/<slug>/."""
+    from publish.build import parallel
     from publish.build.outputs import staging
-    from publish.build.run import build
+    from publish.build.stamp import unchanged
     from publish.source.manuscript import load
 
     manuscripts = manuscripts_in(paths)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"--out {out_dir}: is a file, not a folder")
+    if cache is not None and out_dir.resolve() in (cache.root.resolve(), *cache.root.resolve().parents):
+        raise UsageError(f"the cache {cache.root} is inside the output folder {out_dir}; put it elsewhere")
+    env = dict(os.environ if environ is None else environ)
+    formats = tuple(f for f in FORMATS if f in formats)
     problems: dict[Path, list[str]] = {}
     loaded = {}
-    for path in manuscripts:
+    for path in manuscripts:  # the whole collection's, whatever the shard: clashes cross shards
         try:
             loaded[path] = load(path, display=str(path))
         except ManuscriptError as exc:
@@ -141,65 +278,139 @@ def build_collection(
     clashes = _clashes(loaded)
     if clashes:
         raise ManuscriptError(clashes)
+    number, count = shard
+    share = [path for path in manuscripts if shard_of(path.stem, count) == number]
+    problems = {path: lines for path, lines in problems.items() if path in share}
     result = CollectionResult()
-    previous = _previous_slugs(out_dir)
+    previous = previous_slugs(out_dir)
+    reusable = set()
+    if cache is not None:  # an article DIR holds as this build would write it is not built again
+        for path in share:
+            folder = out_dir / path.stem
+            if path in loaded and folder.is_dir() and unchanged(cache, path, folder, styles=styles, formats=formats,
+                                                                paper=paper, environ=env) is not None:  # fmt: skip
+                reusable.add(path)
+    slugs = [path.stem for path in share]
+    if not problems and len(reusable) == len(share):
+        files = up_to_date(out_dir, slugs)
+        if files is not None:
+            result.reused = sorted(slugs)
+            result.articles, result.files, result.up_to_date = len(slugs), files, True
+            return result
     with staging(out_dir) as stage:
         collection = stage / "collection"
         collection.mkdir()
-        # Every article is built in the staging folder before DIR is touched, so every problem of
-        # every manuscript is known, and reported together, before anything is replaced.
-        for path, manuscript in loaded.items():
-            try:
-                build(path, collection / manuscript.slug, formats=formats, styles=styles, paper=paper,
-                      display=str(path), environ=environ, cache=cache)  # fmt: skip
-                result.built.append(manuscript.slug)
-            except ManuscriptError as exc:
-                problems[path] = exc.lines()
-            except PublishError as exc:
-                if not keep_going:
-                    raise
-                problems[path] = exc.lines()
-        result.problems = [line for lines in problems.values() for line in lines]
+        for slug in slugs:  # each article starts from its folder in DIR: reused, kept, or built over
+            if (out_dir / slug).is_dir() and not (out_dir / slug).is_symlink():
+                _link_tree(out_dir / slug, collection / slug)
+        work = sorted(((p, collection / p.stem) for p in share if p in loaded and p not in reusable),
+                      key=lambda item: (-_size(item[0]), item[0].stem))  # fmt: skip  # the longest first
+        result.reused = sorted(p.stem for p in reusable)
+        settings = parallel.Settings(formats, styles, paper, env, cache.root if cache is not None else None)
+        total = sum(_size(p) for p, _ in work) or 1
+        started, finished = time.perf_counter(), 0
+        outcomes: list[parallel.Done] = []
+
+        def done(article: parallel.Done) -> None:
+            nonlocal finished
+            outcomes.append(article)
+            finished += _size(article.path)
+            if progress is not None:
+                elapsed = time.perf_counter() - started
+                left = elapsed * (total - finished) / finished if finished else None
+                progress(len(outcomes), len(work), article.path.stem, article.outcome, left)
+
+        parallel.run(work, settings, jobs, done)
+        for article in outcomes:
+            if article.outcome == "built":
+                result.built.append(article.path.stem)
+            else:
+                problems[article.path] = list(article.problems)
+        result.built.sort()
+        result.problems = [line for path in share if path in problems for line in problems[path]]
         if problems and not keep_going:
-            raise ManuscriptError([_as_problem(line) for line in result.problems])
-        failed = [loaded[p].slug if p in loaded else p.stem for p in problems]  # unread: its file's name
-        for slug in failed:  # what failed keeps its previous editions, byte for byte
-            shutil.rmtree(collection / slug, ignore_errors=True)
-            if (out_dir / slug).is_dir():
-                shutil.copytree(out_dir / slug, collection / slug, copy_function=os.link)
-                result.kept.append(slug)
-        ours = {m.slug for m in loaded.values()} | set(failed)
-        if out_dir.is_dir():  # whatever else DIR holds stays, but not the articles dropped from it
-            for entry in out_dir.iterdir():
-                if entry.name in ours or entry.name in (SUMS, MANIFEST) or entry.name in previous:
-                    continue
-                if entry.is_dir():
-                    shutil.copytree(entry, collection / entry.name, copy_function=os.link, symlinks=True)
-                else:
-                    os.link(entry, collection / entry.name, follow_symlinks=False)
-        files = _sums(collection)
-        lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {name}\n" for name, p in files.items()]
-        (collection / SUMS).write_text("".join(lines), encoding="utf-8", newline="\n")
-        articles = [
-            {"slug": m.slug, "identifier": m.identifier, "manifest": f"{m.slug}/{MANIFEST}"}
-            for m in sorted(loaded.values(), key=lambda m: m.slug)
-            if (collection / m.slug).is_dir()
-        ]
-        content = {"collection_version": COLLECTION_VERSION, "articles": articles}
-        (collection / MANIFEST).write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8", newline="\n")
-        _exchange(collection, out_dir)
+            only_manuscripts = all(a.outcome != "failed" for a in outcomes)
+            raise CollectionError(result.problems, 2 if only_manuscripts else 1)
+        present = []
+        for path in share:
+            if (collection / path.stem / MANIFEST).is_file():
+                present.append(path.stem)
+                if path in problems:
+                    result.kept.append(path.stem)  # what failed keeps its previous editions, byte for byte
+            else:
+                shutil.rmtree(collection / path.stem, ignore_errors=True)
+        result.files = _finish(collection, out_dir, present, previous)
+        result.articles = len(present)
     return result
 
 
-def _previous_slugs(out_dir: Path) -> set[str]:
+def _size(path: Path) -> int:
     try:
-        content = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-        return {str(a["slug"]) for a in content.get("articles", [])}
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return set()
+        return max(1, path.stat().st_size)
+    except OSError:
+        return 1
 
 
-def _as_problem(line: str) -> Problem:
-    path, _, rest = line.partition(":")
-    number, _, message = rest.partition(": ")
-    return Problem(path, int(number) if number.isdigit() else 1, message if number.isdigit() else rest)
+def merge(shards: Sequence[Path], out_dir: Path) -> CollectionResult:
+    """Join the folders that ``--shard`` builds made into one collection in ``out_dir``: the
+    bytes one build of the whole collection gives. Each shard's checksums are verified first."""
+    from publish.build.outputs import staging
+
+    owners: dict[str, Path] = {}
+    identifiers: dict[str, tuple[str, Path]] = {}
+    problems: list[str] = []
+    for folder in shards:
+        slugs = _verified_shard(folder)
+        for slug in slugs:
+            if slug in owners:
+                problems.append(f"{folder / MANIFEST}:1: article '{slug}' is also in {owners[slug]}")
+                continue
+            owners[slug] = folder
+            identifier = str(_article_manifest(folder, slug)["identifier"])
+            if identifier in identifiers:
+                other, where = identifiers[identifier]
+                problems.append(f"{folder / slug / MANIFEST}:1: identifier {identifier} is also {other}'s in {where}")
+            identifiers[identifier] = (slug, folder)
+    if problems:
+        raise CollectionError(problems)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {out_dir}: is a file, not a folder")
+    if out_dir.resolve() in {folder.resolve() for folder in shards}:
+        raise UsageError(f"--out {out_dir}: is one of the shards; merge into a new folder")
+    result = CollectionResult()
+    previous = previous_slugs(out_dir)
+    with staging(out_dir) as stage:
+        collection = stage / "collection"
+        collection.mkdir()
+        for slug, folder in owners.items():
+            _link_tree(folder / slug, collection / slug)
+        result.files = _finish(collection, out_dir, sorted(owners), previous)
+    result.articles = len(owners)
+    result.built = sorted(owners)
+    return result
+
+
+def _verified_shard(folder: Path) -> list[str]:
+    """A shard's articles, once every file its SHA256SUMS lists has the digest it lists."""
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: no such folder")
+    try:
+        content = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        slugs = [str(a["slug"]) for a in content["articles"]]
+        if content.get("collection_version") != COLLECTION_VERSION:
+            raise ValueError(f"collection_version {content.get('collection_version')!r}")
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise UsageError(f"{folder / MANIFEST}: not a collection's manifest ({exc})") from exc
+    sums, _ = collection_files(folder, slugs)
+    try:
+        listed = (folder / SUMS).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{folder / SUMS}: cannot be read: {exc.strerror or exc}") from exc
+    if listed != sums:
+        found = dict(line.split("  ", 1)[::-1] for line in sums.splitlines())
+        for number, line in enumerate(listed.splitlines(), 1):
+            digest, _, name = line.partition("  ")
+            if found.get(name) != digest:
+                raise UsageError(f"{folder / SUMS}:{number}: {name} does not match its checksum")
+        raise UsageError(f"{folder / SUMS}: does not list every file of the shard's articles")
+    return slugs

@@ -165,12 +165,16 @@ def _failing_on_warnings() -> Iterator[None]:
         raise RenderError("WeasyPrint reported problems:\n  " + "\n  ".join(handler.messages))
 
 
+_HYPHENATION_LOADED: set[bytes] = set()  # the patterns already in pyphen's cache
+
+
 def render(job: PrintJob) -> Path:
     """Lay the job out with WeasyPrint and write the PDF: the worker's share."""
-    if job.hyphenation:
+    if job.hyphenation and job.hyphenation not in _HYPHENATION_LOADED:  # once a process, not once a PDF
         import pyphen
 
         pyphen.hdcache.update(pickle.loads(job.hyphenation))
+        _HYPHENATION_LOADED.add(job.hyphenation)
     fetcher = _ConfinedFetcher(Fetcher.of(*job.roots), job.fonts, job.base_url)
     # The trailer's /ID: the first part names the document (from its identifier, the same in every build
     # and every revision), the second this file's bytes (pydyf hashes them).

@@ -7,6 +7,7 @@ as plain data.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -104,6 +105,7 @@ def prepare(document: Document, out_dir: Path) -> PrintJob:
     )
 
 
+@functools.lru_cache(maxsize=8)
 def hyphenation_patterns(language: str) -> bytes:
     """The language's hyphenation dictionary, parsed, as pyphen caches it.
 
@@ -111,7 +113,8 @@ def hyphenation_patterns(language: str) -> bytes:
     use: 40-odd milliseconds on the PDF worker's critical path. The main
     process, which has time to spare while the worker imports WeasyPrint,
     parses it instead and hands over the result; the worker puts it in
-    pyphen's cache. The patterns are the same, so the PDF is too.
+    pyphen's cache, once (a collection's build process lays out many PDFs).
+    The patterns are the same, so the PDF is too.
     """
     import pickle
 

@@ -53,10 +53,12 @@ def measure(commands: list[list[str]]) -> dict[str, float]:
     return {"seconds": wall, "peak_mib": peak_kib / 1024}
 
 
-def in_helper(commands: list[list[str]]) -> dict[str, float]:
-    """measure() in a fresh process, so peak RSS belongs to this run alone."""
+def in_helper(commands: list[list[str]], *, tree: bool = False) -> dict[str, float]:
+    """measure() in a fresh process, so peak RSS belongs to this run alone; with ``tree``, the
+    peak of the memory summed over every process too (measure_tree())."""
+    flag = "--measure-tree" if tree else "--measure"
     done = subprocess.run(
-        [sys.executable, __file__, "--measure", json.dumps(commands)], check=True, capture_output=True, text=True
+        [sys.executable, __file__, flag, json.dumps(commands)], check=True, capture_output=True, text=True
     )
     result: dict[str, float] = json.loads(done.stdout)
     return result
@@ -180,6 +182,127 @@ def _rss_mib(pid: int) -> float:
     return total / 1024
 
 
+COLLECTION_SIZE = 40
+COLLECTION_TARGETS = {"publish, clean": 0.30, "publish, nothing changed": 0.05, "publish, one changed": 0.10}
+
+
+def generated_collection(folder: Path, count: int = COLLECTION_SIZE) -> list[Path]:
+    """``count`` manuscripts made from the article: its front matter with an identifier and a
+    title of their own, and its paragraphs taken in turn to half to three times its length."""
+    import uuid
+
+    head, body = ARTICLE.read_text(encoding="utf-8").split("\n---\n", 1)
+    paragraphs = [p for p in body.strip().split("\n\n") if p.strip()]
+    folder.mkdir(parents=True)
+    made = []
+    for n in range(count):
+        factor = 0.5 + 2.5 * n / max(1, count - 1)
+        wanted = max(1, round(len(paragraphs) * factor))
+        text = "\n\n".join(paragraphs[i % len(paragraphs)] for i in range(wanted))
+        identifier = uuid.uuid5(uuid.NAMESPACE_URL, f"publish-bench-{n}")
+        front = re.sub(r"^identifier: .*$", f"identifier: urn:uuid:{identifier}", head, count=1, flags=re.M)
+        front = re.sub(r'^title: "(.*)"$', rf'title: "\1 (bench copy {n + 1})"', front, count=1, flags=re.M)
+        target = folder / f"article-{n + 1:02d}.md"
+        target.write_text(front + "\n---\n\n" + text + "\n", encoding="utf-8")
+        made.append(target)
+    return made
+
+
+def _tree_pss_mib(root: int) -> float:
+    """Proportional set size of a process and all its descendants, in MiB: memory shared by a
+    fork (WeasyPrint, imported once) counted once, not once a process."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        found = re.search(r"^Pss:\s+(\d+) kB", rollup, re.M)
+        total += int(found.group(1)) if found else 0
+    return total / 1024
+
+
+def measure_tree(commands: list[list[str]]) -> dict[str, float]:
+    """As measure(), and the peak of the memory summed over every process, sampled each 0.1 s."""
+    started = time.perf_counter()
+    peak_sum = 0.0
+    for command in commands:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        while process.poll() is None:
+            peak_sum = max(peak_sum, _tree_pss_mib(process.pid))
+            time.sleep(0.1)
+        if process.returncode:
+            raise subprocess.CalledProcessError(process.returncode, command)
+    wall = time.perf_counter() - started
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"seconds": wall, "peak_mib": peak_kib / 1024, "peak_sum_mib": peak_sum}
+
+
+def collection_bench(rounds: int) -> dict[str, dict[str, float]]:
+    """A collection of 40 generated manuscripts: clean, nothing changed, one changed, against
+    pandoc alone making the three editions of each, one manuscript after another."""
+    import pypandoc
+
+    pandoc = pypandoc.get_pandoc_path()
+    publish = shutil.which("publish") or "publish"
+    with tempfile.TemporaryDirectory(prefix="bench-collection-") as scratch:
+        work = Path(scratch)
+        manuscripts = generated_collection(work / "shelf")
+        theirs = work / "pandoc"
+        theirs.mkdir()
+        alone = []
+        for n, manuscript in enumerate(manuscripts):
+            identifier = f"urn:uuid:00000000-0000-4000-8000-{n:012d}"
+            alone += [
+                [pandoc, str(manuscript), "-s", "-o", str(theirs / f"{n}.html")],
+                [pandoc, str(manuscript), "-o", str(theirs / f"{n}.epub"), "-M", f"identifier={identifier}"],
+                [pandoc, str(manuscript), "-o", str(theirs / f"{n}.pdf"), "--pdf-engine=weasyprint"],
+            ]
+        shelf = str(work / "shelf")
+        warm = [publish, "build", shelf, "--out", str(work / "warm"), "--quiet", "--cache-dir", str(work / "cache")]
+        clean = [publish, "build", shelf, "--out", str(work / "clean"), "--no-cache", "--quiet"]
+        runs = {
+            "pandoc alone": alone,
+            "publish, clean": [clean],
+            "publish, nothing changed": [warm],
+            "publish, one changed": [warm],
+        }
+        changed = manuscripts[len(manuscripts) // 2]
+        original = changed.read_text(encoding="utf-8")
+        edits = iter(range(10**6))
+        in_helper(runs["publish, clean"])  # warm the disk cache and every import
+        in_helper([warm])  # fill the cache
+        samples: dict[str, list[dict[str, float]]] = {name: [] for name in runs}
+        names = list(runs)
+        for number in range(rounds):
+            for name in names if number % 2 == 0 else reversed(names):
+                if name == "publish, one changed":  # a new sentence: this article is built again
+                    changed.write_text(original + f"\nRevision {next(edits)}.\n", encoding="utf-8")
+                samples[name].append(in_helper(runs[name], tree=True))
+    base = samples["pandoc alone"]
+    base_seconds = statistics.median(s["seconds"] for s in base)
+    report = {}
+    for name, found in samples.items():
+        seconds = statistics.median(s["seconds"] for s in found)
+        report[name] = {
+            "median_seconds": round(seconds, 3),
+            "ratio": round(seconds / base_seconds, 3),
+            "largest_process_mib": round(statistics.median(s["peak_mib"] for s in found), 1),
+            "sum_over_processes_mib": round(statistics.median(s["peak_sum_mib"] for s in found), 1),
+            "runs": len(found),
+        }
+    return report
+
+
 def preview_bench(edits: int, memory_edits: int) -> dict[str, object]:
     """Times from a save to each edition served, and memory over many saves."""
     publish = shutil.which("publish") or "publish"
@@ -256,45 +379,38 @@ def preview_bench(edits: int, memory_edits: int) -> dict[str, object]:
     return report
 
 
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--edits", type=int, default=15, help="timed preview edits (then 200 for memory)")
-    parser.add_argument("--memory-edits", type=int, default=200)
-    parser.add_argument("--json", type=Path)
-    parser.add_argument("--measure", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.measure:
-        print(json.dumps(measure(json.loads(args.measure))))
-        return 0
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())  # fmt: skip
-    print(f"machine: {os.cpu_count()} cores, {cpu}; Python {platform.python_version()}")
-    results = {}
-    with tempfile.TemporaryDirectory() as scratch:
-        long = twenty_times(Path(scratch))
-        for label, manuscript, rounds in (
-            ("article", ARTICLE, args.rounds),
-            ("20 times", long, max(3, args.rounds // 2)),
-        ):
-            results[label] = bench(manuscript, rounds)
-    failed = []
-    for label, table in results.items():
-        print(f"\n{label}: medians of {table['pandoc alone']['runs']} alternating runs")
-        print(f"  {'':<18} {'seconds':>8} {'ratio':>6} {'peak MiB':>9} {'ratio':>6}")
-        for name, row in table.items():
-            print(
-                f"  {name:<18} {row['median_seconds']:>8.3f} {row['ratio']:>5.2f}x"
-                f" {row['peak_mib']:>9.1f} {row['peak_ratio']:>5.2f}x"
-            )
-            target = TARGETS.get((label, name))
-            if target is not None and row["ratio"] > target:
-                failed.append(f"{label}, {name}: {row['ratio']}x is over the {target}x target")
-        clean = table["publish, clean"]
-        if clean["peak_ratio"] > 1.2:
-            failed.append(f"{label}: peak memory {clean['peak_ratio']}x is over the 1.2x target")
-    preview = preview_bench(args.edits, args.memory_edits)
-    print(f"\npublish preview: medians of {args.edits} edits of one paragraph, from the save to each edition served")
+def report_article(label: str, table: dict[str, dict[str, float]], failed: list[str]) -> None:
+    print(f"\n{label}: medians of {table['pandoc alone']['runs']} alternating runs")
+    print(f"  {'':<18} {'seconds':>8} {'ratio':>6} {'peak MiB':>9} {'ratio':>6}")
+    for name, row in table.items():
+        print(
+            f"  {name:<18} {row['median_seconds']:>8.3f} {row['ratio']:>5.2f}x"
+            f" {row['peak_mib']:>9.1f} {row['peak_ratio']:>5.2f}x"
+        )
+        target = TARGETS.get((label, name))
+        if target is not None and row["ratio"] > target:
+            failed.append(f"{label}, {name}: {row['ratio']}x is over the {target}x target")
+    clean = table["publish, clean"]
+    if clean["peak_ratio"] > 1.2:
+        failed.append(f"{label}: peak memory {clean['peak_ratio']}x is over the 1.2x target")
+
+
+def report_collection(table: dict[str, dict[str, float]], failed: list[str]) -> None:
+    print(f"\na collection of {COLLECTION_SIZE} manuscripts (half to three times the article): medians of "
+          f"{table['pandoc alone']['runs']} alternating runs")  # fmt: skip
+    print(f"  {'':<25} {'seconds':>8} {'ratio':>7} {'largest MiB':>12} {'sum MiB':>8}")
+    for name, row in table.items():
+        print(
+            f"  {name:<25} {row['median_seconds']:>8.3f} {row['ratio']:>6.3f}x"
+            f" {row['largest_process_mib']:>12.1f} {row['sum_over_processes_mib']:>8.1f}"
+        )
+        target = COLLECTION_TARGETS.get(name)
+        if target is not None and row["ratio"] > target:
+            failed.append(f"collection, {name}: {row['ratio']}x is over the {target}x target")
+
+
+def report_preview(preview: dict[str, object], edits: int, failed: list[str]) -> None:
+    print(f"\npublish preview: medians of {edits} edits of one paragraph, from the save to each edition served")
     print(f"  pandoc alone (three conversions) {preview['pandoc alone']:.3f} s")
     for edition, target in PREVIEW_TARGETS.items():
         row = preview[edition]
@@ -308,7 +424,47 @@ def main(argv: list[str]) -> int:
           f" ({memory['growth']:+.1%} over {memory['edits']} edits)")  # fmt: skip
     if memory["growth"] > MEMORY_GROWTH:
         failed.append(f"preview memory grew {memory['growth']:.1%} over {memory['edits']} edits")
-    results["preview"] = preview  # type: ignore[assignment]
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--edits", type=int, default=15, help="timed preview edits (then 200 for memory)")
+    parser.add_argument("--memory-edits", type=int, default=200)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--collection-rounds", type=int, default=3)
+    parser.add_argument("--only", choices=("article", "collection", "preview"), action="append",
+                        help="run only these parts (default: all)")  # fmt: skip
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    parser.add_argument("--measure-tree", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.measure:
+        print(json.dumps(measure(json.loads(args.measure))))
+        return 0
+    if args.measure_tree:
+        print(json.dumps(measure_tree(json.loads(args.measure_tree))))
+        return 0
+    parts = set(args.only or ("article", "collection", "preview"))
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())  # fmt: skip
+    print(f"machine: {os.cpu_count()} cores, {cpu}; Python {platform.python_version()}")
+    results: dict[str, object] = {}
+    failed: list[str] = []
+    if "article" in parts:
+        with tempfile.TemporaryDirectory() as scratch:
+            long = twenty_times(Path(scratch))
+            for label, manuscript, rounds in (
+                ("article", ARTICLE, args.rounds),
+                ("20 times", long, max(3, args.rounds // 2)),
+            ):
+                results[label] = table = bench(manuscript, rounds)
+                report_article(label, table, failed)
+    if "collection" in parts:
+        results["collection"] = collection = collection_bench(args.collection_rounds)
+        report_collection(collection, failed)
+    if "preview" in parts:
+        results["preview"] = preview = preview_bench(args.edits, args.memory_edits)
+        report_preview(preview, args.edits, failed)
     if args.json:
         args.json.write_text(json.dumps({"machine": cpu, "results": results}, indent=2) + "\n")
     print()

@@ -1,12 +1,18 @@
 """Build the editions twice under different conditions and compare every byte.
 
-Used by ``nox -s reproduce`` and by the test suite. The second build differs
-from the first in everything that must not matter:
+Used by ``nox -s reproduce`` and by the test suite. Each build makes the
+article's editions into DIR and a collection of three manuscripts (the
+article, the rich fixture with its figure, and Korean text) into
+DIR/collection. The second build differs from the first in everything that
+must not matter:
 - an exported copy of the source (``git archive``, no ``.git``) instead of
   the checkout, at another path, writing to another output folder;
 - time zone, locale, umask, HOME, USER and PYTHONHASHSEED;
 - the clock, moved years ahead with ``faketime`` where it is installed;
-- the user: ``nobody``, when the suite runs as root.
+- the user: ``nobody``, when the suite runs as root;
+- for the collection: the order the manuscripts are named in, the number of
+  jobs (1, then 2), and one build against three shards joined by
+  ``publish merge``.
 
 On a mismatch it says where the files differ: diffoscope's report if
 diffoscope is installed, else the first differing bytes (and, for ZIP files,
@@ -143,14 +149,38 @@ def variants(tree: Path, work: Path) -> list[Variant]:
     return [first, second]
 
 
+COLLECTION = (
+    "manuscript/us-north-korean-summitry-round-two.md",
+    "tests/fixtures/rich/field-notes-on-footnotes.md",
+    "tests/fixtures/corpus/korean-terms.md",
+)
+
+
 def run(variant: Variant) -> None:
     mask = variant.umask
-    command = [*variant.prefix, _publish(), "build", "--quiet", "--out", str(variant.out)]
-    done = subprocess.run(
-        command, cwd=variant.tree, env=variant.env, capture_output=True, text=True, preexec_fn=lambda: os.umask(mask)
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"the {variant.name} build failed ({done.returncode}):\n{done.stderr}")
+
+    def publish(*args: str) -> None:
+        command = [*variant.prefix, _publish(), *args]
+        done = subprocess.run(
+            command,
+            cwd=variant.tree,
+            env=variant.env,
+            capture_output=True,
+            text=True,
+            preexec_fn=lambda: os.umask(mask),
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"the {variant.name} build failed ({done.returncode}): {args}\n{done.stderr}")
+
+    publish("build", "--quiet", "--out", str(variant.out))
+    collection = variant.out / "collection"
+    if variant.name == "checkout":  # in one process, in the order given
+        publish("build", *COLLECTION, "--jobs", "1", "--quiet", "--out", str(collection))
+        return
+    shards = [variant.out.parent / f"shard-{k}" for k in (1, 2, 3)]
+    for number, shard in enumerate(shards, 1):  # in reverse order, two jobs, three shards
+        publish("build", *reversed(COLLECTION), "--jobs", "2", "--shard", f"{number}/3", "--quiet", "--out", str(shard))
+    publish("merge", *map(str, shards), "--quiet", "--out", str(collection))
 
 
 def files(folder: Path) -> dict[str, bytes]:
