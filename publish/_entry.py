@@ -25,7 +25,7 @@ def _collection(argv: list[str]) -> bool:
     if len(given) > 1 or any(Path(a).is_dir() for a in given):
         return True
     local = Path("manuscript")
-    return not given and local.is_dir() and sum(p.suffix == ".md" for p in local.iterdir()) > 1
+    return not given and local.is_dir() and sum(p.suffix == ".md" and p.name[0] != "." for p in local.iterdir()) > 1
 
 
 def _wants_pdf(argv: list[str]) -> bool:

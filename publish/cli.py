@@ -254,8 +254,8 @@ def _collection(given: list[Path], shard: str | None) -> list[Path] | None:
     if len(given) > 1 or (len(given) == 1 and given[0].is_dir()) or (given and shard is not None):
         return given
     if not given:
-        local = Path.cwd() / "manuscript"
-        found = sorted(local.glob("*.md")) if local.is_dir() else []
+        local = Path("manuscript")
+        found = [p for p in local.glob("*.md") if not p.name.startswith(".")] if local.is_dir() else []
         if len(found) > 1:  # several manuscripts in ./manuscript/: all of them
             return [local]
     return None

@@ -134,10 +134,15 @@ def test_a_project_styles_folder_overrides_the_defaults_file_by_file(tmp_path: P
     assert "max-width: 38em" not in html  # the default screen.css is replaced
 
 
-def test_several_manuscripts_need_a_choice(tmp_path: Path) -> None:
+def test_several_manuscripts_are_a_collection_to_build_and_a_choice_elsewhere(tmp_path: Path) -> None:
     (tmp_path / "manuscript").mkdir()
     for name in ("a.md", "b.md"):
         shutil.copy(ARTICLE, tmp_path / "manuscript" / name)
-    done = publish("build", cwd=tmp_path)
+    done = publish("build", cwd=tmp_path)  # a collection: two copies of one article are refused, as typed
+    assert done.returncode == 2
+    assert done.stderr.startswith("manuscript/b.md:3: identifier: urn:uuid:")
+    assert "is also manuscript/a.md's" in done.stderr
+    assert not (tmp_path / "dist").exists()
+    done = publish("attribution", cwd=tmp_path)
     assert done.returncode == 2
     assert "holds several manuscripts (a.md, b.md); name the one to build" in done.stderr

@@ -6,6 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -43,6 +46,18 @@ def test_a_folder_builds_every_manuscript_in_it(shelf: Path, tmp_path: Path) -> 
     manifest = json.loads((out / "manifest.json").read_text())
     assert [a["slug"] for a in manifest["articles"]] == slugs
     assert manifest["articles"][0]["manifest"] == f"{slugs[0]}/manifest.json"
+    for entry in manifest["articles"]:
+        article = json.loads((out / entry["manifest"]).read_text())
+        assert article["identifier"] == entry["identifier"]
+        assert article["slug"] == entry["slug"]
+    release = subprocess.run([sys.executable, "-m", "publish.build.release", str(out)], capture_output=True, text=True)
+    assert release.returncode == 0, release.stderr
+    for slug in slugs:  # what `nox -s release` runs: one bundle an article, republished one by one
+        with zipfile.ZipFile(out / slug / f"{slug}-editions.zip") as bundle:
+            assert f"{slug}-editions/{slug}.pdf" in bundle.namelist()
+    again = publish("build", shelf, "--out", out, cwd=tmp_path)
+    assert "is up to date" in again.stdout  # the bundles are the publisher's, not the build's
+    assert (out / slugs[0] / f"{slugs[0]}-editions.zip").is_file()
 
 
 def test_the_bytes_do_not_depend_on_order_jobs_or_shards(shelf: Path, tmp_path: Path) -> None:

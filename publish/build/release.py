@@ -3,7 +3,9 @@
 It holds what ``SHA256SUMS`` lists (the editions, the republisher kit, the
 manifest) and ``SHA256SUMS`` itself, every entry stamped with the build's
 source date from the manifest. Run it after ``publish build``:
-``python -m publish.build.release [DIR]``.
+``python -m publish.build.release [DIR]``. For a collection, each article gets
+its own bundle, ``DIR/<slug>/<slug>-editions.zip``: articles are republished
+one by one.
 """
 
 from __future__ import annotations
@@ -33,14 +35,26 @@ def bundle(out_dir: Path) -> Path:
     return target
 
 
+def bundles(out_dir: Path) -> list[Path]:
+    """The bundle of DIR's build, or of every article of DIR's collection."""
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = {}
+    if isinstance(manifest, dict) and "collection_version" in manifest:
+        return [bundle(out_dir / str(article["slug"])) for article in manifest.get("articles", [])]
+    return [bundle(out_dir)]
+
+
 def main(argv: list[str]) -> int:
     out_dir = Path(argv[0]) if argv else Path("dist")
     try:
-        target = bundle(out_dir)
+        targets = bundles(out_dir)
     except PublishError as exc:
         print(f"release: {exc}", file=sys.stderr)
         return exc.exit_code
-    print(f"wrote {target}")
+    for target in targets:
+        print(f"wrote {target}")
     return 0
 
 
