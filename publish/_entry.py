@@ -13,13 +13,13 @@ import os
 import sys
 from pathlib import Path
 
-_VALUED = ("--out", "--only", "--styles", "--paper", "--cache-dir", "--jobs", "--shard")
+_VALUED = ("--out", "--only", "--styles", "--paper", "--cache-dir", "--jobs", "-j", "--shard")
 
 
 def _collection(argv: list[str]) -> bool:
     """Several manuscripts, a folder, or a collection's options: a collection, whose build
     processes import WeasyPrint themselves; a worker here would only take a core from them."""
-    if any(a in argv or any(x.startswith(a + "=") for x in argv) for a in ("--jobs", "--shard", "--keep-going")):
+    if any(a in argv or any(x.startswith(a + "=") for x in argv) for a in ("--jobs", "-j", "--shard", "--keep-going")):
         return True
     given = [a for i, a in enumerate(argv[1:], 1) if not a.startswith("-") and argv[i - 1] not in _VALUED]
     if len(given) > 1 or any(Path(a).is_dir() for a in given):

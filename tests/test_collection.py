@@ -271,3 +271,51 @@ def test_the_entry_point_starts_no_pdf_worker_for_a_collection(shelf: Path, monk
     for name in ("a.md", "b.md"):
         (shelf.parent / "manuscript" / name).write_text("")
     assert not _wants_pdf(["build"])
+
+
+def _build_processes(root: int) -> list[int]:
+    """The processes a collection build forked to build its articles: the forkserver's children."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+
+    def descends(pid: int) -> bool:
+        while pid in parents and pid != root:
+            pid = parents[pid]
+        return pid == root
+
+    servers = [pid for pid in parents if descends(pid) and b"forkserver" in _cmdline(pid)]
+    return [pid for pid, parent in parents.items() if parent in servers]
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def test_a_build_process_killed_fails_the_build_and_replaces_nothing(shelf: Path, tmp_path: Path) -> None:
+    import os
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "note.txt").write_text("the publisher's\n")
+    env = {**os.environ, "PATH": "/usr/bin:/bin"}
+    command = [sys.executable, "-m", "publish", "build", str(shelf), "--out", str(out), "--no-cache", "--jobs", "1"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 30
+    while not (found := _build_processes(process.pid)) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    assert found, "no build process was seen"
+    os.kill(found[0], signal.SIGKILL)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 1, stderr
+    assert "the process building it stopped without a word" in stderr
+    assert sorted(p.name for p in out.iterdir()) == ["note.txt"]
+    assert not [p for p in tmp_path.iterdir() if ".staging-" in p.name]

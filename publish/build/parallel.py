@@ -20,13 +20,12 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from publish.build.cache import Cache
-from publish.errors import ManuscriptError, PublishError
+from publish.errors import ManuscriptError, PublishError, RenderError
 
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
@@ -86,6 +85,7 @@ def run(work: Sequence[tuple[Path, Path]], settings: Settings, jobs: int, done: 
     each article as it finishes, in the order they finish."""
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
 
     if not work:
         return
@@ -103,12 +103,19 @@ def run(work: Sequence[tuple[Path, Path]], settings: Settings, jobs: int, done: 
         initializer=initializer,
         max_tasks_per_child=ARTICLES_PER_PROCESS,
     ) as pool:
-        pending: set[Future[Done]] = {pool.submit(build_article, path, dest, settings) for path, dest in work}
+        pending = {pool.submit(build_article, path, dest, settings): path for path, dest in work}
         try:
             while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    done(future.result())
+                    path = pending.pop(future)
+                    try:
+                        done(future.result())
+                    except BrokenProcessPool as exc:
+                        raise RenderError(
+                            f"{path}: the process building it stopped without a word (killed, or out of memory?); "
+                            "nothing was replaced"
+                        ) from exc
         except BaseException:
             for future in pending:
                 future.cancel()

@@ -11,13 +11,20 @@ process: wall time, and the peak RSS of the largest process it started.
 Measured: a clean build (`--no-cache`), a rebuild with nothing changed (the
 cache warm), and both for the article and for a manuscript 20 times its length.
 
+Then a collection of 40 manuscripts made from the article, half to three times
+its length, built as one (`publish build FOLDER`): clean, with nothing changed,
+and with one article changed, against pandoc alone making the three editions
+of each in turn; memory here is also summed over every process (proportional
+set size, sampled every 0.1 s), since a collection builds in several.
+
 Then `publish preview`, on a copy of the article: a script edits one paragraph
 and reads the preview's event stream, as a browser does, for the moment each
 edition is served anew; the times from the save are set against pandoc alone,
 measured again in the same run. Over 200 more edits, the preview's resident
 memory must not grow by more than a tenth.
 
-Usage: python tests/tools/bench.py [--rounds N] [--edits N] [--json FILE]
+Usage: python tests/tools/bench.py [--rounds N] [--collection-rounds N] [--edits N]
+       [--only article|collection|preview] [--json FILE]
 """
 
 from __future__ import annotations
