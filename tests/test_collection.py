@@ -314,7 +314,7 @@ def test_a_build_process_killed_fails_the_build_and_replaces_nothing(shelf: Path
         time.sleep(0.05)
     assert found, "no build process was seen"
     os.kill(found[0], signal.SIGKILL)
-    stdout, stderr = process.communicate(timeout=120)
+    _, stderr = process.communicate(timeout=120)
     assert process.returncode == 1, stderr
     assert "the process building it stopped without a word" in stderr
     assert sorted(p.name for p in out.iterdir()) == ["note.txt"]
