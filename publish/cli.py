@@ -89,6 +89,13 @@ def _parser() -> argparse.ArgumentParser:
         "(default: the number of cores)",
     )
     build.add_argument(
+        "--base-url",
+        type=_base_url,
+        metavar="URL",
+        help="where DIR will be deployed, such as https://example.org/articles/: the OPDS and Atom feeds' "
+        "links become absolute (default: relative links, which work from a downloaded folder)",
+    )
+    build.add_argument(
         "--shard",
         metavar="K/N",
         help="build only shard K of N of the collection: the articles whose slug's digest falls to it, the "
@@ -243,6 +250,17 @@ class _Progress:
             self.pending.clear()
 
 
+def _base_url(value: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c in value for c in ' <>"{}|\\^`\n\r\t'):
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: expected an http(s) address, such as https://example.org/articles/"
+        )
+    return value
+
+
 def _positive(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"{value!r}: expected a whole number of at least 1")
@@ -310,6 +328,7 @@ def _build_collection(args: argparse.Namespace, paths: list[Path]) -> int:
         jobs=args.jobs or default_jobs(),
         shard=shard,
         progress=None if args.quiet else _collection_progress,
+        base_url=args.base_url,
     )
     for line in result.problems:
         print(line, file=sys.stderr)
@@ -374,9 +393,10 @@ def _build_with(args: argparse.Namespace, worker: PdfWorker | None) -> int:
     cache = None if args.no_cache else Cache(args.cache_dir or default_root())
     if cache is not None:
         from publish.build.stamp import unchanged
+        from publish.room.catalogue import normal_base_url
 
         held = unchanged(cache, path, args.out, styles=args.styles, formats=args.only, paper=args.paper,
-                         environ=os.environ)  # fmt: skip
+                         environ=os.environ, base_url=normal_base_url(args.base_url))  # fmt: skip
         if held is not None:  # nothing to do: not even the manuscript is parsed
             if worker is not None:
                 worker.cancel()
@@ -397,6 +417,7 @@ def _build_with(args: argparse.Namespace, worker: PdfWorker | None) -> int:
         cache=cache,
         worker=worker,
         progress=_Progress(args.quiet, progress_after),
+        base_url=args.base_url,
     )
     if not args.quiet:
         for output in result.outputs:

@@ -181,17 +181,43 @@ def _article_manifest(folder: Path, slug: str) -> dict[str, Any]:
     return content
 
 
-def collection_files(folder: Path, slugs: Sequence[str]) -> tuple[str, dict[str, Any]]:
-    """The text of the collection's SHA256SUMS and its manifest, from its articles' folders alone."""
-    lines = []
+def collection_files(folder: Path, slugs: Sequence[str]) -> tuple[str, dict[str, Any], dict[str, bytes]]:
+    """The text of the collection's SHA256SUMS, its manifest, and its reading room's files, from
+    its articles' folders alone."""
+    manifests = {slug: _article_manifest(folder, slug) for slug in sorted(slugs)}
+    room = _room(folder, manifests)
+    digests = {name: hashlib.sha256(data).hexdigest() for name, data in room.items()}
     for slug in sorted(slugs):
-        for name, path in sorted(_article_files(folder, slug).items()):
-            lines.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {name}\n")
+        for name, path in _article_files(folder, slug).items():
+            digests[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    lines = [f"{digest}  {name}\n" for name, digest in sorted(digests.items())]
     articles = [
-        {"slug": slug, "identifier": _article_manifest(folder, slug)["identifier"], "manifest": f"{slug}/{MANIFEST}"}
-        for slug in sorted(slugs)
+        {"slug": slug, "identifier": manifest["identifier"], "manifest": f"{slug}/{MANIFEST}"}
+        for slug, manifest in manifests.items()
     ]
-    return "".join(lines), {"collection_version": COLLECTION_VERSION, "articles": articles}
+    return "".join(lines), {"collection_version": COLLECTION_VERSION, "articles": articles}, room
+
+
+def _room(folder: Path, manifests: Mapping[str, Mapping[str, Any]]) -> dict[str, bytes]:
+    """The collection's reading room, over every article, in the packaged design (a collection
+    may gather articles of several styles), for the address the articles were built for."""
+    from publish.room.catalogue import Entry
+    from publish.room.page import room
+    from publish.styling.defaults import default_styles
+    from publish.styling.styles import Styles
+
+    entries = []
+    bases = set()
+    for slug, manifest in manifests.items():
+        if "catalogue" not in manifest:
+            raise UsageError(f"{folder / slug / MANIFEST}: made by an older publish (no catalogue); build it again")
+        entries.append(Entry.of(manifest, prefix=f"{slug}/"))
+        base = manifest.get("options", {}).get("base_url")
+        bases.add(base.removesuffix(f"{slug}/") if isinstance(base, str) and base.endswith(f"{slug}/") else None)
+    if len(bases) > 1:
+        raise UsageError(f"{folder}: its articles were built for different --base-url addresses: "
+                         f"{', '.join(sorted(str(b) for b in bases))}")  # fmt: skip
+    return room(entries, Styles((default_styles().resolve(),)), base_url=bases.pop() if bases else None)
 
 
 def previous_slugs(out_dir: Path) -> set[str]:
@@ -208,9 +234,11 @@ def previous_slugs(out_dir: Path) -> set[str]:
 def _finish(collection: Path, out_dir: Path, slugs: Sequence[str], previous: set[str]) -> int:
     """Write the collection's own files, carry over what else DIR holds (but not the articles
     dropped from the collection), and put the collection in DIR's place. Returns the file count."""
+    from publish.room.catalogue import FILES
+
     if out_dir.is_dir():
         for entry in out_dir.iterdir():
-            if entry.name in slugs or entry.name in (SUMS, MANIFEST) or entry.name in previous:
+            if entry.name in slugs or entry.name in (SUMS, MANIFEST, *FILES) or entry.name in previous:
                 continue
             if entry.name.startswith(f".{out_dir.name}.staging-"):
                 continue
@@ -218,10 +246,12 @@ def _finish(collection: Path, out_dir: Path, slugs: Sequence[str], previous: set
                 _link_tree(entry, collection / entry.name)
             else:
                 os.link(entry, collection / entry.name, follow_symlinks=False)
-    sums, content = collection_files(collection, slugs)
+    sums, content, room = collection_files(collection, slugs)
+    for name, data in room.items():
+        (collection / name).write_bytes(data)
     (collection / SUMS).write_text(sums, encoding="utf-8", newline="\n")
     write_manifest(collection, content)
-    for path in (collection, collection / SUMS, collection / MANIFEST):
+    for path in (collection, collection / SUMS, collection / MANIFEST, *(collection / name for name in room)):
         path.chmod(0o755 if path.is_dir() else 0o644)
     _exchange(collection, out_dir)
     return sums.count("\n")
@@ -232,10 +262,12 @@ def up_to_date(out_dir: Path, slugs: Sequence[str]) -> int | None:
     if previous_slugs(out_dir) != set(slugs):
         return None
     try:
-        sums, content = collection_files(out_dir, slugs)
+        sums, content, room = collection_files(out_dir, slugs)
         if (out_dir / SUMS).read_text(encoding="utf-8") != sums:
             return None
         held = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        if any((out_dir / name).read_bytes() != data for name, data in room.items()):
+            return None
     except (OSError, ValueError, UsageError):
         return None
     return sums.count("\n") if held == content else None
@@ -254,13 +286,16 @@ def build_collection(
     jobs: int = 1,
     shard: tuple[int, int] = (1, 1),
     progress: Progress | None = None,
+    base_url: str | None = None,
 ) -> CollectionResult:
     """Build every manuscript of ``paths`` (of shard K of N) into ``out_dir``/<slug>/."""
     from publish.build import parallel
     from publish.build.outputs import staging
     from publish.build.stamp import unchanged
+    from publish.room.catalogue import normal_base_url
     from publish.source.manuscript import load
 
+    base_url = normal_base_url(base_url)
     manuscripts = manuscripts_in(paths)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"--out {out_dir}: is a file, not a folder")
@@ -287,8 +322,10 @@ def build_collection(
     if cache is not None:  # an article DIR holds as this build would write it is not built again
         for path in share:
             folder = out_dir / path.stem
+            article_url = f"{base_url}{path.stem}/" if base_url else None
             if path in loaded and folder.is_dir() and unchanged(cache, path, folder, styles=styles, formats=formats,
-                                                                paper=paper, environ=env) is not None:  # fmt: skip
+                                                                paper=paper, environ=env,
+                                                                base_url=article_url) is not None:  # fmt: skip
                 reusable.add(path)
     slugs = [path.stem for path in share]
     if not problems and len(reusable) == len(share):
@@ -306,7 +343,7 @@ def build_collection(
         work = sorted(((p, collection / p.stem) for p in share if p in loaded and p not in reusable),
                       key=lambda item: (-_size(item[0]), item[0].stem))  # fmt: skip  # the longest first
         result.reused = sorted(p.stem for p in reusable)
-        settings = parallel.Settings(formats, styles, paper, env, cache.root if cache is not None else None)
+        settings = parallel.Settings(formats, styles, paper, env, cache.root if cache is not None else None, base_url)
         total = sum(_size(p) for p, _ in work) or 1
         started, finished = time.perf_counter(), 0
         outcomes: list[parallel.Done] = []
@@ -401,7 +438,7 @@ def _verified_shard(folder: Path) -> list[str]:
             raise ValueError(f"collection_version {content.get('collection_version')!r}")
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise UsageError(f"{folder / MANIFEST}: not a collection's manifest ({exc})") from exc
-    sums, _ = collection_files(folder, slugs)
+    sums, _, _ = collection_files(folder, slugs)
     try:
         listed = (folder / SUMS).read_text(encoding="utf-8")
     except OSError as exc:

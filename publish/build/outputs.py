@@ -81,9 +81,11 @@ def digest(path: Path) -> dict[str, Any]:
 
 def owned(out_dir: Path, slug: str) -> dict[str, Path]:
     """The files of this manuscript's build that DIR holds now, by relative name."""
+    from publish.room.catalogue import FILES, cover_names
+
     found = {}
-    for suffix in EDITION_SUFFIXES:
-        path = out_dir / f"{slug}{suffix}"
+    for name in (*(f"{slug}{suffix}" for suffix in EDITION_SUFFIXES), *cover_names(slug), *FILES):
+        path = out_dir / name
         if path.is_file():
             found[path.name] = path
     kit = out_dir / KIT
@@ -98,7 +100,8 @@ def after_build(stage: Path, out_dir: Path, slug: str) -> dict[str, Path]:
     """What DIR will hold once the staged files replace it: staged files win,
     editions from earlier builds (``--only``) stay, and the kit is replaced whole."""
     staged = owned(stage, slug)
-    kept = {name: path for name, path in owned(out_dir, slug).items() if not name.startswith(f"{KIT}/")}
+    editions = {f"{slug}{suffix}" for suffix in EDITION_SUFFIXES}  # the room and the kit are made anew
+    kept = {name: path for name, path in owned(out_dir, slug).items() if name in editions}
     return dict(sorted({**kept, **staged}.items()))
 
 

@@ -44,6 +44,7 @@ class Settings:
     paper: str
     environ: dict[str, str]
     cache_root: Path | None
+    base_url: str | None = None  # the collection's; an article's is <base_url><slug>/
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,9 @@ def build_article(path: Path, dest: Path, settings: Settings) -> Done:
 
     cache = Cache(settings.cache_root) if settings.cache_root is not None else None
     try:
+        article_url = f"{settings.base_url}{path.stem}/" if settings.base_url else None
         result = build(path, dest, formats=settings.formats, styles=settings.styles, paper=settings.paper,
-                       display=str(path), environ=settings.environ, cache=cache)  # fmt: skip
+                       display=str(path), environ=settings.environ, cache=cache, base_url=article_url)  # fmt: skip
     except ManuscriptError as exc:
         return Done(path, "manuscript", tuple(exc.lines()), ())
     except PublishError as exc:

@@ -24,6 +24,7 @@ from publish.build.environment import tool_versions
 from publish.build.outputs import MANIFEST, after_build, digest, move_into, owned, staging, write_manifest, write_sums
 from publish.errors import ManuscriptError, Problem, RenderError, UsageError
 from publish.options import FORMATS
+from publish.room.catalogue import normal_base_url
 from publish.source.manuscript import Manuscript, load
 from publish.styling.styles import Styles
 
@@ -212,6 +213,7 @@ def build(
     progress: Progress = _quiet,
     ready: Ready | None = None,
     order: Sequence[str] | None = None,
+    base_url: str | None = None,
 ) -> BuildResult:
     """Build the editions of one manuscript into ``out_dir``, all or nothing.
 
@@ -220,12 +222,25 @@ def build(
     the quickest edition first. ``ready`` hears of each edition as it is made;
     ``order`` is the order they are made in (by default the PDF first when a
     worker lays it out, else the quickest first). None of this changes a byte.
+    ``base_url``, where DIR will be deployed, makes the feeds' links absolute.
     """
     if order is None:
         order = ("pdf", "epub", "html") if worker is not None else ("html", "epub", "pdf")
     try:
         return _build(
-            manuscript_path, out_dir, formats, styles, paper, display, environ, cache, worker, progress, ready, order
+            manuscript_path,
+            out_dir,
+            formats,
+            styles,
+            paper,
+            display,
+            environ,
+            cache,
+            worker,
+            progress,
+            ready,
+            order,
+            normal_base_url(base_url),
         )
     finally:
         if worker is not None:
@@ -245,6 +260,7 @@ def _build(
     progress: Progress,
     ready: Ready | None,
     order: Sequence[str],
+    base_url: str | None,
 ) -> BuildResult:
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"--out {out_dir}: is a file, not a folder")
@@ -257,7 +273,7 @@ def _build(
     try:
         with staging(out_dir) as stage:
             try:
-                parts = [fmt for fmt in order if fmt in formats] + ["kit"]
+                parts = [fmt for fmt in order if fmt in formats] + ["kit", "cover"]
                 pending = None
                 for part in parts:
                     started = time.perf_counter()
@@ -275,7 +291,7 @@ def _build(
                     else:
                         _make(job, part, stage)
                         progress(part, time.perf_counter() - started, False)
-                    if ready is not None and part != "kit":
+                    if ready is not None and part in formats:
                         ready(part, stage / f"{manuscript.slug}.{part}")
                     if part not in cached:
                         _store(job, part, stage)  # after it is shown: the cache can wait
@@ -285,12 +301,16 @@ def _build(
                     progress("pdf", time.perf_counter() - pending, False)
                     if ready is not None:
                         ready("pdf", stage / f"{manuscript.slug}.pdf")
+                catalogue = _room(job, stage, out_dir, base_url)
                 files = after_build(stage, out_dir, manuscript.slug)
                 tools = tool_versions(job.entry["pandoc"])
                 images = [(i["src"], Path(i["path"])) for i in job.images]
                 made = list(owned(stage, manuscript.slug))
                 content = manifest(manuscript, stack, images, job.source, tools, files, made)
                 content["options"] = {"formats": [f for f in FORMATS if f in formats], "paper": paper}
+                if base_url is not None:
+                    content["options"]["base_url"] = base_url
+                content["catalogue"] = catalogue
                 content["fonts"] = job.entry["fonts"]
                 files[MANIFEST] = write_manifest(stage, content)
                 write_sums(stage, files)
@@ -301,7 +321,7 @@ def _build(
                     chosen = [f for f in FORMATS if f in formats]
                     env = environ if environ is not None else os.environ
                     record(cache, manuscript_path, out_dir, slug=manuscript.slug, images=images, styles=styles,
-                           formats=chosen, paper=paper, environ=env)  # fmt: skip
+                           formats=chosen, paper=paper, environ=env, base_url=base_url)  # fmt: skip
             except BaseException:
                 if worker is not None:
                     worker.cancel()  # before the staging folder goes: it may be writing the PDF there
@@ -332,11 +352,31 @@ def _writing(exc: OSError, out_dir: Path) -> bool:
     return bool(staged) and staged[0].name.startswith(f".{out.name}.staging-")
 
 
+def _room(job: _Job, stage: Path, out_dir: Path, base_url: str | None) -> dict[str, Any]:
+    """The reading room of this one article: its page, stylesheet and feeds, written into the
+    stage from what the manifest will say. Returns the manifest's ``catalogue``."""
+    from publish.attribution.model import Attribution
+    from publish.room.catalogue import Entry, catalogue
+    from publish.room.page import room
+
+    slug = job.manuscript.slug
+    described = catalogue(Attribution.of(job.manuscript))
+    outputs = {name: digest(path) for name, path in after_build(stage, out_dir, slug).items()}
+    entry = Entry.of({"slug": slug, "outputs": outputs, "catalogue": described, **job.source})
+    for name, data in room([entry], job.styles, base_url=base_url).items():
+        (stage / name).write_bytes(data)
+    return described
+
+
 def _names(job: _Job, part: str) -> list[str]:
     if part == "kit":
         from publish.attribution.kit import kit_names
 
         return kit_names(job.images)
+    if part == "cover":
+        from publish.room.catalogue import cover_names
+
+        return list(cover_names(job.manuscript.slug))
     return [f"{job.manuscript.slug}.{part}"]
 
 
@@ -359,6 +399,10 @@ def _make(job: _Job, part: str, stage: Path) -> None:
         from publish.attribution.kit import build_kit
 
         build_kit(job.full_document(), stage)
+    elif part == "cover":
+        from publish.room.covers import write_covers
+
+        write_covers(job.full_document(), stage)
     else:
         from publish.editions import builder
 

@@ -29,7 +29,12 @@ from publish.styling.styles import Styles
 
 
 def _key(
-    manuscript: Path, styles: Path | None, formats: Sequence[str], paper: str, environ: Mapping[str, str]
+    manuscript: Path,
+    styles: Path | None,
+    formats: Sequence[str],
+    paper: str,
+    environ: Mapping[str, str],
+    base_url: str | None,
 ) -> str | None:
     try:
         if not manuscript.is_file():  # a folder, a device, a pipe: for the ordinary build to refuse
@@ -52,6 +57,7 @@ def _key(
         ",".join(formats),
         paper,
         environ.get("SOURCE_DATE_EPOCH", "").strip(),
+        base_url or "",
     )
 
 
@@ -78,9 +84,10 @@ def record(
     formats: Sequence[str],
     paper: str,
     environ: Mapping[str, str],
+    base_url: str | None = None,
 ) -> None:
     """After a build: what DIR holds now, under the fingerprint of what made it."""
-    key = _key(manuscript, styles, formats, paper, environ)
+    key = _key(manuscript, styles, formats, paper, environ, base_url)
     if key is None:
         return
     try:
@@ -103,9 +110,10 @@ def unchanged(
     formats: Sequence[str],
     paper: str,
     environ: Mapping[str, str],
+    base_url: str | None = None,
 ) -> list[Path] | None:
     """DIR's files, if a build now would write exactly what DIR holds; else None."""
-    key = _key(manuscript, styles, formats, paper, environ)
+    key = _key(manuscript, styles, formats, paper, environ, base_url)
     if key is None:
         return None
     stamp: Any = cache.get_json(key)
