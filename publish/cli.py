@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from publish import __version__
 from publish.errors import PublishError, shown_path
 from publish.options import FORMATS, PAPER_SIZES
+from publish.room.sign import KEY_VARIABLE, PASSWORD_VARIABLE
 from publish.styling.defaults import default_manuscript
 
 if TYPE_CHECKING:
@@ -152,6 +153,31 @@ def _parser() -> argparse.ArgumentParser:
     merge.add_argument("shards", nargs="+", type=Path, metavar="SHARD_DIR", help="a shard's output folder")
     merge.add_argument("--out", type=Path, required=True, metavar="DIR", help="the collection's folder")
     merge.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+
+    sign = commands.add_parser(
+        "sign",
+        help="sign DIR's SHA256SUMS with a minisign key",
+        description="Write DIR/SHA256SUMS.minisig: an Ed25519 signature of the checksums in minisign's format, "
+        "made with a secret key as `minisign -G` writes it. Readers check it with `minisign -Vm SHA256SUMS -p "
+        "KEY.pub` or `publish verify`. The same key and checksums always give the same signature.",
+        epilog=f"The key may instead come from ${KEY_VARIABLE} (its file's text); a password-protected key reads "
+        f"its password from ${PASSWORD_VARIABLE}. Exit codes: 0 signed, 2 no key, a wrong password, or no build.",
+    )
+    sign.add_argument("folder", type=Path, metavar="DIR", help="a build's output folder")
+    sign.add_argument("--key", type=Path, metavar="FILE", help="the minisign secret key")
+    sign.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+
+    verify = commands.add_parser(
+        "verify",
+        help="check DIR's signature, then every checksum",
+        description="Check DIR/SHA256SUMS.minisig against the publisher's public key, then every file "
+        "SHA256SUMS lists against its checksum.",
+        epilog="Exit codes: 0 every file is what the publisher signed; 1 something was changed (a file, the "
+        "checksums, or the signature); 2 something is missing or cannot be read.",
+    )
+    verify.add_argument("folder", type=Path, metavar="DIR", help="the downloaded folder")
+    verify.add_argument("--public-key", type=Path, required=True, metavar="FILE",
+                        help="the publisher's public key (minisign's .pub file, or its one line)")  # fmt: skip
 
     preview = commands.add_parser(
         "preview",
@@ -524,9 +550,35 @@ def _attribution(args: argparse.Namespace, worker: PdfWorker | None) -> int:
     return EXIT_OK
 
 
+def _sign(args: argparse.Namespace, worker: PdfWorker | None) -> int:
+    from publish.room.sign import load_secret_key, sign
+
+    key = load_secret_key(args.key, os.environ)
+    target = sign(args.folder, key)
+    if not args.quiet:
+        print(f"wrote {target} (key {key.key_id_text})")
+    return EXIT_OK
+
+
+def _verify(args: argparse.Namespace, worker: PdfWorker | None) -> int:
+    from publish.room.sign import read_public_key, verify
+
+    try:
+        text = args.public_key.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"publish verify: error: --public-key {args.public_key}: cannot be read ({exc})", file=sys.stderr)
+        return EXIT_USAGE
+    done = verify(args.folder, read_public_key(text, str(args.public_key)))
+    print(f"{args.folder}: signature good (key {done.key_id}; {done.trusted_comment.replace(chr(9), ', ')}); "
+          f"{done.files} files match their checksums")  # fmt: skip
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, PdfWorker | None], int]] = {
     "build": _build,
     "merge": _merge,
+    "sign": _sign,
+    "verify": _verify,
     "preview": _preview,
     "check": _check,
     "attribution": _attribution,
