@@ -3,6 +3,7 @@ release, preview, pictures, merge); `nox -l` lists them with what each does."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import nox
@@ -128,7 +129,16 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def release(session: nox.Session) -> None:
-    """Build dist/ and bundle it: dist/<slug>-editions.zip, reproducible."""
+    """Build dist/, sign its checksums when a key is given, and bundle it: dist/<slug>-editions.zip.
+
+    The key: $PUBLISH_MINISIGN_KEY_FILE (a file as `minisign -G` writes it) or $PUBLISH_MINISIGN_KEY (its
+    text, as a CI secret gives it), with $PUBLISH_MINISIGN_PASSWORD if it has one. No key: no signature.
+    """
     _install(session)
     session.run("publish", "build", "--quiet", *session.posargs)
+    key_file = os.environ.get("PUBLISH_MINISIGN_KEY_FILE")
+    if key_file:
+        session.run("publish", "sign", "dist", "--key", key_file)
+    elif os.environ.get("PUBLISH_MINISIGN_KEY"):
+        session.run("publish", "sign", "dist")
     session.run("python", "-m", "publish.build.release", "dist")

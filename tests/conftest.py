@@ -45,7 +45,9 @@ def _editions(manuscript: Path, out: Path) -> dict[str, Path]:
     """Build all three editions once; map each format to its file."""
     result = build(manuscript, out, environ={})
     return {
-        p.suffix.lstrip("."): p for p in result.outputs if p.parent == out and p.suffix in (".html", ".pdf", ".epub")
+        p.suffix.lstrip("."): p
+        for p in result.outputs
+        if p.parent == out and p.stem == manuscript.stem and p.suffix in (".html", ".pdf", ".epub")
     }
 
 

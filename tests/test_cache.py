@@ -38,7 +38,7 @@ def test_cached_and_uncached_builds_are_byte_identical(project: Path, tmp_path: 
     first = build(project, tmp_path / "a", cache=cache, environ={})
     assert first.cached == ()
     second = build(project, tmp_path / "b", cache=cache, environ={})
-    assert second.cached == ("html", "epub", "pdf", "kit")  # without a worker, the quickest first
+    assert second.cached == ("html", "epub", "pdf", "kit", "cover")  # without a worker, the quickest first
     build(project, tmp_path / "c", environ={})  # no cache at all
     assert snapshot(tmp_path / "a") == snapshot(tmp_path / "b") == snapshot(tmp_path / "c")
 
@@ -71,7 +71,7 @@ def test_pandoc_runs_once_and_not_at_all_when_cached(
         ("the fonts' stacks", ()),  # the manifest's list of fonts too, which the body's entry holds
         ("a template", ()),
         ("source date", ()),
-        ("paper", ("html", "epub", "kit")),
+        ("paper", ("html", "epub", "kit", "cover")),
         ("toolchain code", ()),
     ],
 )
@@ -264,7 +264,15 @@ def test_an_edition_not_asked_for_costs_nothing(tmp_path: Path) -> None:
     pdf_only = _modules_after("build", str(ARTICLE), "--only", "pdf", "--no-cache", "-q", "--out", str(tmp_path / "p"))
     assert not any(m.startswith("ebooklib") for m in pdf_only)
     assert not any(m.startswith("weasyprint") for m in pdf_only), "WeasyPrint runs in the PDF worker only"
-    assert sorted(p.suffix for p in (tmp_path / "p").glob("*.*")) == [".json", ".pdf"]
+    assert sorted(p.suffix for p in (tmp_path / "p").glob("*.*")) == [
+        ".html",
+        ".json",
+        ".pdf",
+        ".png",
+        ".png",
+        ".xml",
+        ".xml",
+    ]
 
 
 def test_progress_shows_after_its_threshold_and_quiet_silences_it(tmp_path: Path) -> None:
@@ -288,8 +296,8 @@ def test_progress_shows_after_its_threshold_and_quiet_silences_it(tmp_path: Path
         return subprocess.run([*command, *extra], capture_output=True, text=True, check=True, env=env)
 
     shown = run(after="0").stderr.splitlines()
-    assert [line.split()[0] for line in shown] == ["html", "kit", "pdf"], shown
-    assert all(re.fullmatch(r"  (html |kit  |pdf  ) \d+\.\d\d s", line) for line in shown), shown
+    assert [line.split()[0] for line in shown] == ["html", "kit", "cover", "pdf"], shown
+    assert all(re.fullmatch(r"  (html |kit  |cover|pdf  ) \d+\.\d\d s", line) for line in shown), shown
     assert run(after="3600").stderr == ""
     quiet = run("--quiet", after="0")
     assert (quiet.stdout, quiet.stderr) == ("", "")
@@ -319,7 +327,7 @@ def test_a_stamp_that_cannot_be_read_or_trusted_means_an_ordinary_build(project:
     record(cache, project, out, slug=project.stem, images=[], **options)
     assert unchanged(cache, project, out, **options) is not None
     assert unchanged(cache, project.parent, out, **options) is None  # a folder
-    key = _key(project, None, ("html",), "a4", {})
+    key = _key(project, None, ("html",), "a4", {}, None)
     assert key is not None
     for damaged in (["not", "a", "dict"], {"slug": 1}, {"slug": "s", "images": 3, "files": {}}):
         cache.put_json(key, damaged)
@@ -328,7 +336,7 @@ def test_a_stamp_that_cannot_be_read_or_trusted_means_an_ordinary_build(project:
     assert unchanged(cache, project, out, **options) is None  # an image gone
     gone = tmp_path / "gone.md"
     record(cache, gone, out, slug="gone", images=[], **options)  # no manuscript: no stamp
-    assert _key(gone, None, ("html",), "a4", {}) is None
+    assert _key(gone, None, ("html",), "a4", {}, None) is None
     huge = tmp_path / "huge.md"
     huge.write_bytes(b"x" * (10 * 2**20 + 1))
-    assert _key(huge, None, ("html",), "a4", {}) is None  # past the limit: the build refuses it, and says why
+    assert _key(huge, None, ("html",), "a4", {}, None) is None  # past the limit: the build refuses it, and says why

@@ -25,8 +25,13 @@ def good_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_build_prints_what_it_wrote(good_dist: Path) -> None:
     assert sorted(p.name for p in good_dist.iterdir()) == [
         "SHA256SUMS",
+        "feed.xml",
+        "index.html",
         "manifest.json",
+        "opds.xml",
         "republish",
+        f"{SLUG}-cover.png",
+        f"{SLUG}-thumbnail.png",
         f"{SLUG}.epub",
         f"{SLUG}.html",
         f"{SLUG}.pdf",
@@ -75,11 +80,19 @@ def test_only_builds_the_editions_asked_for(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "SHA256SUMS",
+        "feed.xml",
+        "index.html",
         "manifest.json",
+        "opds.xml",
         "republish",
+        f"{SLUG}-cover.png",
+        f"{SLUG}-thumbnail.png",
         f"{SLUG}.epub",
         f"{SLUG}.html",
     ]
+    acquisitions = (tmp_path / "out" / "opds.xml").read_text()
+    assert f'href="{SLUG}.epub"' in acquisitions
+    assert f'href="{SLUG}.pdf"' not in acquisitions  # the room offers what the folder holds
 
 
 def test_unknown_format_is_a_usage_error(tmp_path: Path) -> None:

@@ -34,13 +34,14 @@ def test_a_folder_builds_every_manuscript_in_it(shelf: Path, tmp_path: Path) -> 
     assert done.returncode == 0, done.stderr
     out = tmp_path / "out"
     slugs = sorted(p.stem for p in shelf.glob("*.md"))
-    assert sorted(p.name for p in out.iterdir()) == sorted([*slugs, "SHA256SUMS", "manifest.json"])
+    room = ["index.html", "opds.xml", "feed.xml"]
+    assert sorted(p.name for p in out.iterdir()) == sorted([*slugs, "SHA256SUMS", "manifest.json", *room])
     for slug in slugs:
         assert (out / slug / f"{slug}.pdf").is_file()
         assert (out / slug / "republish" / "attribution.md").is_file()
     listed = dict(reversed(line.split("  ", 1)) for line in (out / "SHA256SUMS").read_text().splitlines())
     every = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    assert sorted(listed) == [name for name in every if name not in ("SHA256SUMS", "manifest.json")]
+    assert sorted(listed) == [name for name in every if name not in ("SHA256SUMS", "manifest.json")]  # the room too
     for name, digest in listed.items():
         assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest
     manifest = json.loads((out / "manifest.json").read_text())

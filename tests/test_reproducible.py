@@ -23,11 +23,16 @@ from reproduce import reproduce
 SLUG = "us-north-korean-summitry-round-two"
 OWNED = [
     "SHA256SUMS",
+    "feed.xml",
+    "index.html",
     "manifest.json",
+    "opds.xml",
     "republish/article.html",
     "republish/attribution.html",
     "republish/attribution.md",
     "republish/attribution.txt",
+    f"{SLUG}-cover.png",
+    f"{SLUG}-thumbnail.png",
     f"{SLUG}.epub",
     f"{SLUG}.html",
     f"{SLUG}.pdf",
@@ -37,12 +42,14 @@ OWNED = [
 def test_two_builds_under_different_conditions_are_byte_identical() -> None:
     outcome = reproduce(ROOT, say=lambda _: None)
     assert outcome.report == []
-    assert [name for name in outcome.identical if not name.startswith("collection/")] == OWNED
+    signed = ["SHA256SUMS.minisig"] if shutil.which("minisign") else []  # one throwaway key, in both
+    assert [name for name in outcome.identical if not name.startswith("collection/")] == sorted(OWNED + signed)
     # the collection of three: built with one job in one order, and with two jobs, in the other
-    # order, as three shards merged; every file of every article, and the collection's own two
+    # order, as three shards merged; every file of every article, and the collection's own
     collection = [name.removeprefix("collection/") for name in outcome.identical if name.startswith("collection/")]
     assert {name.split("/")[0] for name in collection} == {
-        "SHA256SUMS", "manifest.json", SLUG, "field-notes-on-footnotes", "korean-terms"
+        "SHA256SUMS", "manifest.json", "index.html", "opds.xml", "feed.xml", *signed,
+        SLUG, "field-notes-on-footnotes", "korean-terms",
     }  # fmt: skip
     assert [name.removeprefix(f"{SLUG}/") for name in collection if name.startswith(f"{SLUG}/")] == OWNED
     assert sum(name.startswith("korean-terms/") for name in collection) == len(OWNED)

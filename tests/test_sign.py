@@ -70,8 +70,8 @@ def test_minisign_and_publish_verify_accept_the_signature(signed: Path, keys: Pa
 def test_the_same_key_and_checksums_give_the_same_signature(signed: Path, keys: Path, tmp_path: Path) -> None:
     first = (signed / "SHA256SUMS.minisig").read_bytes()
     env_key = {"PUBLISH_MINISIGN_KEY": (keys / "key.sec").read_text()}  # as a CI secret gives it
-    done = subprocess.run([sys.executable, "-m", "publish", "sign", str(signed)], env={**os.environ, **env_key}, capture_output=True,
-                          text=True, check=False)  # fmt: skip
+    command = [sys.executable, "-m", "publish", "sign", str(signed)]
+    done = subprocess.run(command, env={**os.environ, **env_key}, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert (signed / "SHA256SUMS.minisig").read_bytes() == first
 

@@ -1,7 +1,8 @@
 """The release bundle: ``DIR/<slug>-editions.zip``, byte for byte reproducible.
 
 It holds what ``SHA256SUMS`` lists (the editions, the republisher kit, the
-manifest) and ``SHA256SUMS`` itself, every entry stamped with the build's
+reading room, the manifest), ``SHA256SUMS`` itself and its signature, if
+``publish sign`` made one, every entry stamped with the build's
 source date from the manifest. Run it after ``publish build``:
 ``python -m publish.build.release [DIR]``. For a collection, each article gets
 its own bundle, ``DIR/<slug>/<slug>-editions.zip``: articles are republished
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from publish.build.outputs import MANIFEST, SUMS
 from publish.errors import PublishError, UsageError
+from publish.room.sign import SIGNATURE
 from publish.zips import deterministic_zip
 
 
@@ -28,7 +30,8 @@ def bundle(out_dir: Path) -> Path:
         raise UsageError(f"{out_dir}: no complete build to bundle ({exc}); run `publish build` first") from exc
     slug = manifest["slug"]
     date = dt.datetime.fromtimestamp(manifest["source_date_epoch"], tz=dt.UTC)
-    names = sorted([*listed, SUMS])
+    signature = [SIGNATURE] if (out_dir / SIGNATURE).is_file() else []  # `publish sign` first, if signing
+    names = sorted([*listed, SUMS, *signature])
     entries = [(f"{slug}-editions/{name}", (out_dir / name).read_bytes()) for name in names]
     target = out_dir / f"{slug}-editions.zip"
     target.write_bytes(deterministic_zip(entries, date))

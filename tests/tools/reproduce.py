@@ -13,6 +13,9 @@ must not matter:
 - for the collection: the order the manuscripts are named in, the number of
   jobs (1, then 2), and one build against three shards joined by
   ``publish merge``.
+Both sign their checksums with one throwaway key (made by ``minisign -G``),
+so the signatures are compared too; the reading room (the download page and
+the feeds) is among the files compared.
 
 On a mismatch it says where the files differ: diffoscope's report if
 diffoscope is installed, else the first differing bytes (and, for ZIP files,
@@ -46,6 +49,7 @@ class Variant:
     umask: int
     prefix: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    key: Path | None = None  # a throwaway minisign key, when minisign is installed to make one
 
 
 def export(tree: Path, dest: Path) -> str:
@@ -146,6 +150,18 @@ def variants(tree: Path, work: Path) -> list[Variant]:
     for variant in (first, second):
         Path(variant.env["HOME"]).mkdir(parents=True, exist_ok=True)
         Path(variant.env["HOME"]).chmod(0o777)
+    minisign = shutil.which("minisign")
+    if minisign is not None:
+        keys = work / "keys"
+        keys.mkdir()
+        subprocess.run([minisign, "-G", "-W", "-p", str(keys / "key.pub"), "-s", str(keys / "key.sec")],
+                       check=True, capture_output=True)  # fmt: skip
+        for path in (keys, keys / "key.sec", keys / "key.pub"):
+            path.chmod(0o755 if path.is_dir() else 0o644)  # readable by nobody too: a throwaway key
+        first.key = second.key = keys / "key.sec"
+        second.notes.append("SHA256SUMS signed with one throwaway minisign key in both")
+    else:
+        second.notes.append("unsigned (minisign is not installed to make a key)")
     return [first, second]
 
 
@@ -173,14 +189,20 @@ def run(variant: Variant) -> None:
             raise RuntimeError(f"the {variant.name} build failed ({done.returncode}): {args}\n{done.stderr}")
 
     publish("build", "--quiet", "--out", str(variant.out))
+    if variant.key is not None:  # the same throwaway key in both: Ed25519 gives the same signature
+        publish("sign", str(variant.out), "--key", str(variant.key), "--quiet")
     collection = variant.out / "collection"
     if variant.name == "checkout":  # in one process, in the order given
         publish("build", *COLLECTION, "--jobs", "1", "--quiet", "--out", str(collection))
+        if variant.key is not None:
+            publish("sign", str(collection), "--key", str(variant.key), "--quiet")
         return
     shards = [variant.out.parent / f"shard-{k}" for k in (1, 2, 3)]
     for number, shard in enumerate(shards, 1):  # in reverse order, two jobs, three shards
         publish("build", *reversed(COLLECTION), "--jobs", "2", "--shard", f"{number}/3", "--quiet", "--out", str(shard))
     publish("merge", *map(str, shards), "--quiet", "--out", str(collection))
+    if variant.key is not None:
+        publish("sign", str(collection), "--key", str(variant.key), "--quiet")
 
 
 def files(folder: Path) -> dict[str, bytes]:
