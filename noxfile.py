@@ -1,5 +1,5 @@
 """The project's sessions (build, tests, quick, lint, validate, reproduce, bench,
-release, preview, pictures, merge); `nox -l` lists them with what each does."""
+release, preview, pictures, merge, sign); `nox -l` lists them with what each does."""
 
 from __future__ import annotations
 
@@ -93,6 +93,13 @@ def merge(session: nox.Session) -> None:
     """Join the folders of a sharded build: `nox -s merge -- shard-1 shard-2 shard-3 --out dist`."""
     _install(session)
     session.run("publish", "merge", *session.posargs)
+
+
+@nox.session(default=False)
+def sign(session: nox.Session) -> None:
+    """Sign a build's checksums: `nox -s sign -- dist` (the key from $PUBLISH_MINISIGN_KEY or `--key FILE`)."""
+    _install(session)
+    session.run("publish", "sign", *session.posargs)
 
 
 @nox.session(default=False)

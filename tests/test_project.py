@@ -91,3 +91,38 @@ def test_one_version_and_typed():
     assert "version" in project["dynamic"]
     assert importlib.metadata.version("publish-editions") == publish.__version__
     assert (Path(publish.__file__).parent / "py.typed").is_file()
+
+
+def _uses(job: dict) -> list[str]:
+    return [step["uses"].split("@")[0] for step in job["steps"] if "uses" in step]
+
+
+def test_the_reading_room_is_deployed_to_pages_and_the_bundle_attested():
+    jobs = _jobs()
+    pages = jobs["pages"]
+    assert pages["container"] == jobs["editions"]["container"]  # the same pinned image
+    assert pages["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    assert pages["environment"]["name"] == "github-pages"
+    assert "default_branch" in pages["if"]
+    assert _uses(pages) == [
+        "actions/checkout",
+        "actions/configure-pages",
+        "actions/upload-pages-artifact",
+        "actions/deploy-pages",
+    ]
+    build = next(run for run in _runs(pages) if "nox -s build" in run)
+    assert '--base-url "$BASE_URL/"' in build
+    steps = {step.get("name", step.get("uses")): step for step in jobs["editions"]["steps"]}
+    attest = next(step for step in steps.values() if step.get("uses", "").startswith("actions/attest-build-provenance"))
+    assert attest["with"]["subject-path"] == "dist/*-editions.zip"
+    assert jobs["editions"]["permissions"]["attestations"] == "write"
+    release = next(step for step in steps.values() if step.get("run") == "nox -s release")
+    assert release["env"]["PUBLISH_MINISIGN_KEY"] == "${{ secrets.PUBLISH_MINISIGN_KEY }}"  # never the key itself
+
+
+def test_large_collections_are_built_as_shards_and_merged():
+    jobs = _jobs()
+    assert jobs["shard"]["strategy"]["matrix"]["shard"] == "${{ fromJSON(needs.plan.outputs.shards) }}"
+    assert any("--shard" in run for run in _runs(jobs["shard"]))
+    assert jobs["collection"]["needs"] == ["plan", "shard"]
+    assert any("nox -s merge" in run for run in _runs(jobs["collection"]))
