@@ -176,3 +176,16 @@ def test_no_secret_key_is_in_the_repository() -> None:
         path = ROOT / name.decode()
         if path.is_file() and path.stat().st_size < 2_000_000:
             assert b"minisign encrypted " + b"secret key" not in path.read_bytes(), name
+
+
+@needs_minisign
+def test_the_release_bundle_carries_the_signature(signed: Path, keys: Path) -> None:
+    import zipfile
+
+    from publish.build.release import bundle
+
+    with zipfile.ZipFile(bundle(signed)) as archive:
+        names = archive.namelist()
+        assert f"{SLUG}-editions/SHA256SUMS.minisig" in names
+        assert archive.read(f"{SLUG}-editions/SHA256SUMS.minisig") == (signed / "SHA256SUMS.minisig").read_bytes()
+        assert f"{SLUG}-editions/index.html" in names
