@@ -170,7 +170,8 @@ def test_base_url_makes_the_links_absolute_and_ids_never_come_from_the_clock(tmp
 def test_the_download_page_lists_every_edition_with_its_size_and_digest(single: Path) -> None:
     page = lxml.html.parse(str(single / "index.html")).getroot()
     assert page.get("lang") == "en"
-    assert page.findtext(".//h1") == "US and North Korean Summitry: Round Two"
+    assert page.findtext(".//h1") == "Download this article"
+    assert page.findtext(".//title") == "US and North Korean Summitry: Round Two: download"
     (entry,) = page.find_class("room-entry")
     text = entry.text_content()
     assert "Dr James Person" in text
