@@ -119,16 +119,6 @@ def read_public_key(text: str, where: str) -> PublicKey:
     return PublicKey(data[2:10], data[10:])
 
 
-def public_key_text(key: SecretKey) -> str:
-    """The public key file that goes with ``key``, as ``minisign -G`` writes it."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
-    public = Ed25519PrivateKey.from_private_bytes(key.seed).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    line = base64.b64encode(b"Ed" + key.key_id + public).decode()
-    return f"{_UNTRUSTED}minisign public key {key.key_id_text}\n{line}\n"
-
-
 def _trusted_comment(folder: Path) -> str:
     """What the signature vouches for besides the file: its name and the build's source date."""
     try:
