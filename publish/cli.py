@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING
 
 from publish import __version__
 from publish.errors import PublishError, shown_path
-from publish.options import FORMATS, PAPER_SIZES
-from publish.room.sign import KEY_VARIABLE, PASSWORD_VARIABLE
+from publish.options import FORMATS, PAPER_SIZES, SIGNING_KEY_VARIABLE, SIGNING_PASSWORD_VARIABLE
 from publish.styling.defaults import default_manuscript
 
 if TYPE_CHECKING:
@@ -160,8 +159,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Write DIR/SHA256SUMS.minisig: an Ed25519 signature of the checksums in minisign's format, "
         "made with a secret key as `minisign -G` writes it. Readers check it with `minisign -Vm SHA256SUMS -p "
         "KEY.pub` or `publish verify`. The same key and checksums always give the same signature.",
-        epilog=f"The key may instead come from ${KEY_VARIABLE} (its file's text); a password-protected key reads "
-        f"its password from ${PASSWORD_VARIABLE}. Exit codes: 0 signed, 2 no key, a wrong password, or no build.",
+        epilog=f"The key may instead come from ${SIGNING_KEY_VARIABLE} (its file's text); a password-protected key "
+        f"reads its password from ${SIGNING_PASSWORD_VARIABLE}. "
+        "Exit codes: 0 signed, 2 no key, a wrong password, or no build.",
     )
     sign.add_argument("folder", type=Path, metavar="DIR", help="a build's output folder")
     sign.add_argument("--key", type=Path, metavar="FILE", help="the minisign secret key")
@@ -419,7 +419,7 @@ def _build_with(args: argparse.Namespace, worker: PdfWorker | None) -> int:
     cache = None if args.no_cache else Cache(args.cache_dir or default_root())
     if cache is not None:
         from publish.build.stamp import unchanged
-        from publish.room.catalogue import normal_base_url
+        from publish.room.names import normal_base_url
 
         held = unchanged(cache, path, args.out, styles=args.styles, formats=args.only, paper=args.paper,
                          environ=os.environ, base_url=normal_base_url(args.base_url))  # fmt: skip

@@ -9,3 +9,7 @@ PAPER_SIZES = ("a4", "letter")
 # The images a manuscript may show, as Pillow names their formats.
 IMAGE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 EXTENSIONS = {"PNG": ".png", "JPEG": ".jpg", "GIF": ".gif", "WEBP": ".webp"}
+
+# `publish sign`: the secret key's text (for CI secrets), and its password, from the environment
+SIGNING_KEY_VARIABLE = "PUBLISH_MINISIGN_KEY"
+SIGNING_PASSWORD_VARIABLE = "PUBLISH_MINISIGN_PASSWORD"

@@ -108,6 +108,11 @@ def test_a_rebuild_builds_only_what_changed_and_nothing_when_nothing_did(shelf: 
     assert same.returncode == 0
     assert f"{out} is up to date: its 3 article(s) and" in same.stdout
     assert same.stderr == ""
+    page = (out / "index.html").read_bytes()
+    (out / "index.html").write_bytes(page.replace(b"Creative Commons articles", b"Some articles"))
+    repaired = publish("build", shelf, "--out", out, cwd=tmp_path)  # the room's files are checked too
+    assert "is up to date" not in repaired.stdout
+    assert (out / "index.html").read_bytes() == page
     korean = shelf / KOREAN.name
     korean.write_text(korean.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
     changed = publish("build", shelf, "--out", out, cwd=tmp_path)

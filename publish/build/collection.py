@@ -181,11 +181,13 @@ def _article_manifest(folder: Path, slug: str) -> dict[str, Any]:
     return content
 
 
-def collection_files(folder: Path, slugs: Sequence[str]) -> tuple[str, dict[str, Any], dict[str, bytes]]:
+def collection_files(
+    folder: Path, slugs: Sequence[str], room: Mapping[str, bytes] | None = None
+) -> tuple[str, dict[str, Any], dict[str, bytes]]:
     """The text of the collection's SHA256SUMS, its manifest, and its reading room's files, from
-    its articles' folders alone."""
+    its articles' folders alone (the room as given, else made now)."""
     manifests = {slug: _article_manifest(folder, slug) for slug in sorted(slugs)}
-    room = _room(folder, manifests)
+    room = dict(room) if room is not None else _room(folder, manifests)
     digests = {name: hashlib.sha256(data).hexdigest() for name, data in room.items()}
     for slug in sorted(slugs):
         for name, path in _article_files(folder, slug).items():
@@ -258,16 +260,21 @@ def _finish(collection: Path, out_dir: Path, slugs: Sequence[str], previous: set
 
 
 def up_to_date(out_dir: Path, slugs: Sequence[str]) -> int | None:
-    """The number of files, if DIR's collection files are what these articles' folders would give."""
+    """The number of files, if DIR's collection files are what these articles' folders would give.
+
+    Called only when every article's stamp holds, which covers its manifest, its styles (the
+    packaged ones among them) and publish's code: everything the room is made from. So the room
+    is not made again; its files need only be the ones SHA256SUMS lists."""
+    from publish.room.names import FILES
+
     if previous_slugs(out_dir) != set(slugs):
         return None
     try:
-        sums, content, room = collection_files(out_dir, slugs)
+        room = {name: (out_dir / name).read_bytes() for name in FILES}
+        sums, content, _ = collection_files(out_dir, slugs, room)
         if (out_dir / SUMS).read_text(encoding="utf-8") != sums:
             return None
         held = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-        if any((out_dir / name).read_bytes() != data for name, data in room.items()):
-            return None
     except (OSError, ValueError, UsageError):
         return None
     return sums.count("\n") if held == content else None

@@ -81,7 +81,7 @@ def digest(path: Path) -> dict[str, Any]:
 
 def owned(out_dir: Path, slug: str) -> dict[str, Path]:
     """The files of this manuscript's build that DIR holds now, by relative name."""
-    from publish.room.catalogue import FILES, cover_names
+    from publish.room.names import FILES, cover_names
 
     found = {}
     for name in (*(f"{slug}{suffix}" for suffix in EDITION_SUFFIXES), *cover_names(slug), *FILES):

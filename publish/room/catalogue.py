@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -10,10 +9,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from publish.attribution.model import Attribution
 
-PAGE = "index.html"
-OPDS = "opds.xml"
-ATOM = "feed.xml"
-FILES = (PAGE, OPDS, ATOM)  # the room's own files, at the top of DIR
+from publish.room.names import ATOM, FILES, OPDS, PAGE, cover_names, normal_base_url
+
+__all__ = ["ATOM", "FILES", "OPDS", "PAGE", "cover_names", "normal_base_url"]  # the room finds them here
 
 FORMATS = {  # suffix: (what readers call it, media type), in the order the page lists them
     ".epub": ("EPUB", "application/epub+zip"),
@@ -28,11 +26,6 @@ KIT_LABELS = {
     "republish/attribution.html": "credit line with machine-readable licence (HTML)",
     "republish/article.html": "the article as HTML to paste, credited",
 }
-
-
-def cover_names(slug: str) -> tuple[str, str]:
-    """The cover image and its thumbnail, beside the editions."""
-    return f"{slug}-cover.png", f"{slug}-thumbnail.png"
 
 
 def catalogue(a: Attribution) -> dict[str, Any]:
@@ -109,12 +102,7 @@ def feed_id(kind: str, entries: Sequence[Entry], base_url: str | None) -> str:
     identifiers (the manuscripts', never the clock), different for each kind of feed."""
     if base_url:
         return base_url + (OPDS if kind == "opds" else ATOM)
+    import uuid
+
     names = "\n".join(sorted(str(e.info["identifier"]) for e in entries))
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'publish-room:{kind}:{names}')}"
-
-
-def normal_base_url(url: str | None) -> str | None:
-    """The base URL, ending in one slash; None for relative links."""
-    if not url:
-        return None
-    return url.rstrip("/") + "/"

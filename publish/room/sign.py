@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from publish.errors import PublishError, UsageError
+from publish.options import SIGNING_KEY_VARIABLE, SIGNING_PASSWORD_VARIABLE
 
 SUMS = "SHA256SUMS"
 SIGNATURE = "SHA256SUMS.minisig"
-KEY_VARIABLE = "PUBLISH_MINISIGN_KEY"  # the secret key file's text, for CI secrets
-PASSWORD_VARIABLE = "PUBLISH_MINISIGN_PASSWORD"
+KEY_VARIABLE = SIGNING_KEY_VARIABLE  # the secret key file's text, for CI secrets
+PASSWORD_VARIABLE = SIGNING_PASSWORD_VARIABLE
 _UNTRUSTED = "untrusted comment: "
 _TRUSTED = "trusted comment: "
 
