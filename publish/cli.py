@@ -176,8 +176,9 @@ def _parser() -> argparse.ArgumentParser:
         "checksums, or the signature); 2 something is missing or cannot be read.",
     )
     verify.add_argument("folder", type=Path, metavar="DIR", help="the downloaded folder")
-    verify.add_argument("--public-key", type=Path, required=True, metavar="FILE",
-                        help="the publisher's public key (minisign's .pub file, or its one line)")  # fmt: skip
+    verify.add_argument("--public-key", type=Path, required=True, metavar="KEY",
+                        help="the publisher's public key: minisign's .pub file, or the key itself (RW…), "
+                        "as `minisign -P` takes it")  # fmt: skip
 
     preview = commands.add_parser(
         "preview",
@@ -340,7 +341,7 @@ def _build_collection(args: argparse.Namespace, paths: list[Path]) -> int:
     if args.styles is not None and not args.styles.is_dir():
         print(f"publish build: error: --styles {args.styles}: no such folder", file=sys.stderr)
         return EXIT_USAGE
-    shard = parse_shard(args.shard) if args.shard is not None else (1, 1)
+    shard = parse_shard(args.shard) if args.shard is not None else None
     cache = None if args.no_cache else Cache(args.cache_dir or default_root())
     result = build_collection(
         paths,
@@ -561,13 +562,19 @@ def _sign(args: argparse.Namespace, worker: PdfWorker | None) -> int:
 
 
 def _verify(args: argparse.Namespace, worker: PdfWorker | None) -> int:
+    import re
+
     from publish.room.sign import read_public_key, verify
 
-    try:
-        text = args.public_key.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"publish verify: error: --public-key {args.public_key}: cannot be read ({exc})", file=sys.stderr)
-        return EXIT_USAGE
+    given = str(args.public_key)
+    if not args.public_key.exists() and re.fullmatch(r"RW[A-Za-z0-9+/]{54}", given):
+        text = given  # the key itself, as `minisign -P` takes it
+    else:
+        try:
+            text = args.public_key.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"publish verify: error: --public-key {given}: cannot be read ({exc})", file=sys.stderr)
+            return EXIT_USAGE
     done = verify(args.folder, read_public_key(text, str(args.public_key)))
     print(f"{args.folder}: signature good (key {done.key_id}; {done.trusted_comment.replace(chr(9), ', ')}); "
           f"{done.files} files match their checksums")  # fmt: skip

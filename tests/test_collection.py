@@ -41,7 +41,7 @@ def test_a_folder_builds_every_manuscript_in_it(shelf: Path, tmp_path: Path) -> 
         assert (out / slug / "republish" / "attribution.md").is_file()
     listed = dict(reversed(line.split("  ", 1)) for line in (out / "SHA256SUMS").read_text().splitlines())
     every = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    assert sorted(listed) == [name for name in every if name not in ("SHA256SUMS", "manifest.json")]  # the room too
+    assert sorted(listed) == [name for name in every if name != "SHA256SUMS"]  # the room and the manifest too
     for name, digest in listed.items():
         assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest
     manifest = json.loads((out / "manifest.json").read_text())
@@ -157,6 +157,57 @@ def test_what_else_the_folder_holds_stays_and_dropped_articles_go(shelf: Path, t
     slugs = [a["slug"] for a in json.loads((out / "manifest.json").read_text())["articles"]]
     assert slugs == sorted([ARTICLE.stem, RICH.stem])
     assert not [p for p in tmp_path.iterdir() if ".staging-" in p.name]
+
+
+def test_merge_refuses_a_missing_shard_and_a_changed_manifest(shelf: Path, tmp_path: Path) -> None:
+    shards = [tmp_path / f"s{k}" for k in (1, 2, 3)]
+    for number, folder in enumerate(shards, 1):
+        done = publish("build", shelf, "--shard", f"{number}/3", "--out", folder, "--no-cache", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert json.loads((folder / "manifest.json").read_text())["shard"] == {"number": number, "count": 3}
+    partial = publish("merge", shards[0], shards[2], "--out", tmp_path / "merged", cwd=tmp_path)
+    assert partial.returncode == 2
+    assert "shard 2/3 is missing" in partial.stderr
+    twice = publish("merge", *shards, shards[0], "--out", tmp_path / "merged", cwd=tmp_path)
+    assert twice.returncode == 2
+    assert "it is shard 1/3, and so is" in twice.stderr
+    manifest = shards[1] / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"count": 3', '"count": 3, "note": "changed"'))
+    changed = publish("merge", *shards, "--out", tmp_path / "merged", cwd=tmp_path)
+    assert changed.returncode == 2
+    assert "manifest.json does not match its checksum" in changed.stderr
+    assert not (tmp_path / "merged").exists()
+
+
+def test_a_rebuild_drops_a_signature_that_no_longer_holds(shelf: Path, tmp_path: Path) -> None:
+    single, collection = tmp_path / "single", tmp_path / "collection"
+    assert publish("build", shelf / ARTICLE.name, "--out", single, cwd=tmp_path).returncode == 0
+    assert publish("build", shelf, "--out", collection, cwd=tmp_path).returncode == 0
+    for folder in (single, collection):
+        (folder / "SHA256SUMS.minisig").write_text("a signature of these checksums\n")
+        same = publish("build", *([shelf / ARTICLE.name] if folder == single else [shelf]), "--out", folder,
+                       "--no-cache", cwd=tmp_path)  # fmt: skip
+        assert same.returncode == 0, same.stderr
+        assert (folder / "SHA256SUMS.minisig").is_file(), folder  # the same checksums: it still holds
+        other = publish("build", *([shelf / ARTICLE.name] if folder == single else [shelf]), "--out", folder,
+                        "--paper", "letter", cwd=tmp_path)  # fmt: skip
+        assert other.returncode == 0, other.stderr
+        assert not (folder / "SHA256SUMS.minisig").exists(), folder  # other checksums: it went with them
+
+
+def test_no_temporary_folder_is_left_behind(shelf: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    for args in ([shelf / ARTICLE.name, "--out", tmp_path / "a"], [shelf, "--out", tmp_path / "b"]):
+        command = [sys.executable, "-m", "publish", "build", *map(str, args), "--no-cache", "--quiet"]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in scratch.iterdir()) == []  # WeasyPrint's font folders included
 
 
 def test_merge_verifies_each_shard_and_refuses_one_article_twice(shelf: Path, tmp_path: Path) -> None:

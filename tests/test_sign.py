@@ -62,8 +62,11 @@ def test_minisign_and_publish_verify_accept_the_signature(signed: Path, keys: Pa
     assert "signature good" in ours.stdout
     assert f"{len((signed / 'SHA256SUMS').read_text().splitlines())} files match" in ours.stdout
     one_line = keys.parent / "one-line.pub"  # the key as `minisign -P` takes it, alone
-    one_line.write_text((keys / "key.pub").read_text().splitlines()[1] + "\n")
+    key = (keys / "key.pub").read_text().splitlines()[1]
+    one_line.write_text(key + "\n")
     assert _verify(signed, one_line).returncode == 0
+    given = publish("verify", signed, "--public-key", key, cwd=signed.parent)  # or the key itself
+    assert given.returncode == 0, given.stderr
 
 
 @needs_minisign

@@ -168,6 +168,7 @@ class Attribution:
             CreditPart("” by "),
             CreditPart(self.byline, "author"),
         ]
+        sourced = self.source is not None and bool(self.source.outlet or self.source.url)
         if self.source is not None:
             if self.source.outlet:
                 parts += [CreditPart(", first published by "), CreditPart(self.source.outlet, "outlet")]
@@ -183,8 +184,8 @@ class Attribution:
                 ". Published under a Creative Commons licence; used here under ",
                 ", the licence this edition assumes.",
             )
-        else:
-            lead, tail = ", is licensed under ", "."
+        else:  # the comma closes the source's clause; without one, none is needed
+            lead, tail = (", is licensed under " if sourced else " is licensed under "), "."
         parts += [
             CreditPart(lead),
             CreditPart(lic.short_name, "licence", lic.deed_url),

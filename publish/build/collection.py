@@ -181,23 +181,36 @@ def _article_manifest(folder: Path, slug: str) -> dict[str, Any]:
     return content
 
 
+def manifest_text(content: Mapping[str, Any]) -> str:
+    """A manifest as write_manifest writes it."""
+    return json.dumps(content, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
 def collection_files(
-    folder: Path, slugs: Sequence[str], room: Mapping[str, bytes] | None = None
+    folder: Path,
+    slugs: Sequence[str],
+    room: Mapping[str, bytes] | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> tuple[str, dict[str, Any], dict[str, bytes]]:
     """The text of the collection's SHA256SUMS, its manifest, and its reading room's files, from
-    its articles' folders alone (the room as given, else made now)."""
+    its articles' folders alone (the room as given, else made now). The checksums cover the
+    manifest too, so a signature does; a shard's manifest says which shard of how many it is."""
     manifests = {slug: _article_manifest(folder, slug) for slug in sorted(slugs)}
     room = dict(room) if room is not None else _room(folder, manifests)
-    digests = {name: hashlib.sha256(data).hexdigest() for name, data in room.items()}
-    for slug in sorted(slugs):
-        for name, path in _article_files(folder, slug).items():
-            digests[name] = hashlib.sha256(path.read_bytes()).hexdigest()
-    lines = [f"{digest}  {name}\n" for name, digest in sorted(digests.items())]
     articles = [
         {"slug": slug, "identifier": manifest["identifier"], "manifest": f"{slug}/{MANIFEST}"}
         for slug, manifest in manifests.items()
     ]
-    return "".join(lines), {"collection_version": COLLECTION_VERSION, "articles": articles}, room
+    content: dict[str, Any] = {"collection_version": COLLECTION_VERSION, "articles": articles}
+    if shard is not None:
+        content["shard"] = {"number": shard[0], "count": shard[1]}
+    digests = {name: hashlib.sha256(data).hexdigest() for name, data in room.items()}
+    digests[MANIFEST] = hashlib.sha256(manifest_text(content).encode()).hexdigest()
+    for slug in sorted(slugs):
+        for name, path in _article_files(folder, slug).items():
+            digests[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    lines = [f"{digest}  {name}\n" for name, digest in sorted(digests.items())]
+    return "".join(lines), content, room
 
 
 def _room(folder: Path, manifests: Mapping[str, Mapping[str, Any]]) -> dict[str, bytes]:
@@ -217,8 +230,9 @@ def _room(folder: Path, manifests: Mapping[str, Mapping[str, Any]]) -> dict[str,
         base = manifest.get("options", {}).get("base_url")
         bases.add(base.removesuffix(f"{slug}/") if isinstance(base, str) and base.endswith(f"{slug}/") else None)
     if len(bases) > 1:
-        raise UsageError(f"{folder}: its articles were built for different --base-url addresses: "
-                         f"{', '.join(sorted(str(b) for b in bases))}")  # fmt: skip
+        shown = sorted(b or "none (relative links)" for b in bases)
+        raise UsageError(f"the articles were built for different --base-url addresses: {', '.join(shown)}; "
+                         "build them again with one")  # fmt: skip
     return room(entries, Styles((default_styles().resolve(),)), base_url=bases.pop() if bases else None)
 
 
@@ -233,14 +247,25 @@ def previous_slugs(out_dir: Path) -> set[str]:
         return set()
 
 
-def _finish(collection: Path, out_dir: Path, slugs: Sequence[str], previous: set[str]) -> int:
+def _finish(
+    collection: Path, out_dir: Path, slugs: Sequence[str], previous: set[str], shard: tuple[int, int] | None = None
+) -> int:
     """Write the collection's own files, carry over what else DIR holds (but not the articles
-    dropped from the collection), and put the collection in DIR's place. Returns the file count."""
-    from publish.room.catalogue import FILES
+    dropped from the collection, nor a signature of other checksums), and put the collection in
+    DIR's place. Returns the file count."""
+    from publish.room.names import FILES
+    from publish.room.sign import SIGNATURE
 
+    sums, content, room = collection_files(collection, slugs, shard=shard)
+    try:
+        signed = (out_dir / SUMS).read_text(encoding="utf-8") == sums
+    except OSError:
+        signed = False
     if out_dir.is_dir():
         for entry in out_dir.iterdir():
             if entry.name in slugs or entry.name in (SUMS, MANIFEST, *FILES) or entry.name in previous:
+                continue
+            if entry.name == SIGNATURE and not signed:  # it vouched for the checksums replaced now
                 continue
             if entry.name.startswith(f".{out_dir.name}.staging-"):
                 continue
@@ -248,7 +273,6 @@ def _finish(collection: Path, out_dir: Path, slugs: Sequence[str], previous: set
                 _link_tree(entry, collection / entry.name)
             else:
                 os.link(entry, collection / entry.name, follow_symlinks=False)
-    sums, content, room = collection_files(collection, slugs)
     for name, data in room.items():
         (collection / name).write_bytes(data)
     (collection / SUMS).write_text(sums, encoding="utf-8", newline="\n")
@@ -259,7 +283,7 @@ def _finish(collection: Path, out_dir: Path, slugs: Sequence[str], previous: set
     return sums.count("\n")
 
 
-def up_to_date(out_dir: Path, slugs: Sequence[str]) -> int | None:
+def up_to_date(out_dir: Path, slugs: Sequence[str], shard: tuple[int, int] | None = None) -> int | None:
     """The number of files, if DIR's collection files are what these articles' folders would give.
 
     Called only when every article's stamp holds, which covers its manifest, its styles (the
@@ -271,7 +295,7 @@ def up_to_date(out_dir: Path, slugs: Sequence[str]) -> int | None:
         return None
     try:
         room = {name: (out_dir / name).read_bytes() for name in FILES}
-        sums, content, _ = collection_files(out_dir, slugs, room)
+        sums, content, _ = collection_files(out_dir, slugs, room, shard)
         if (out_dir / SUMS).read_text(encoding="utf-8") != sums:
             return None
         held = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
@@ -291,7 +315,7 @@ def build_collection(
     cache: Cache | None = None,
     keep_going: bool = False,
     jobs: int = 1,
-    shard: tuple[int, int] = (1, 1),
+    shard: tuple[int, int] | None = None,
     progress: Progress | None = None,
     base_url: str | None = None,
 ) -> CollectionResult:
@@ -320,7 +344,7 @@ def build_collection(
     clashes = _clashes(loaded)
     if clashes:
         raise ManuscriptError(clashes)
-    number, count = shard
+    number, count = shard if shard is not None else (1, 1)
     share = [path for path in manuscripts if shard_of(path.stem, count) == number]
     problems = {path: lines for path, lines in problems.items() if path in share}
     result = CollectionResult()
@@ -336,7 +360,7 @@ def build_collection(
                 reusable.add(path)
     slugs = [path.stem for path in share]
     if not problems and len(reusable) == len(share):
-        files = up_to_date(out_dir, slugs)
+        files = up_to_date(out_dir, slugs, shard)
         if files is not None:
             result.reused = sorted(slugs)
             result.articles, result.files, result.up_to_date = len(slugs), files, True
@@ -383,7 +407,7 @@ def build_collection(
                     result.kept.append(path.stem)  # what failed keeps its previous editions, byte for byte
             else:
                 shutil.rmtree(collection / path.stem, ignore_errors=True)
-        result.files = _finish(collection, out_dir, present, previous)
+        result.files = _finish(collection, out_dir, present, previous, shard)
         result.articles = len(present)
     return result
 
@@ -403,8 +427,17 @@ def merge(shards: Sequence[Path], out_dir: Path) -> CollectionResult:
     owners: dict[str, Path] = {}
     identifiers: dict[str, tuple[str, Path]] = {}
     problems: list[str] = []
+    numbered: dict[int, Path] = {}
+    counts: set[int] = set()
     for folder in shards:
-        slugs = _verified_shard(folder)
+        slugs, shard = _verified_shard(folder)
+        if shard is not None:
+            if shard[0] in numbered:
+                problems.append(
+                    f"{folder / MANIFEST}:1: it is shard {shard[0]}/{shard[1]}, and so is {numbered[shard[0]]}"
+                )
+            numbered[shard[0]] = folder
+            counts.add(shard[1])
         for slug in slugs:
             if slug in owners:
                 problems.append(f"{folder / MANIFEST}:1: article '{slug}' is also in {owners[slug]}")
@@ -415,6 +448,13 @@ def merge(shards: Sequence[Path], out_dir: Path) -> CollectionResult:
                 other, where = identifiers[identifier]
                 problems.append(f"{folder / slug / MANIFEST}:1: identifier {identifier} is also {other}'s in {where}")
             identifiers[identifier] = (slug, folder)
+    if len(counts) > 1:
+        problems.append(f"the shards were built as shares of different counts ({', '.join(map(str, sorted(counts)))})")
+    elif counts:
+        count = counts.pop()
+        missing = [f"{k}/{count}" for k in range(1, count + 1) if k not in numbered]
+        if missing:
+            problems.append(f"shard {', '.join(missing)} is missing: the collection would lack its articles")
     if problems:
         raise CollectionError(problems)
     if out_dir.exists() and not out_dir.is_dir():
@@ -434,8 +474,9 @@ def merge(shards: Sequence[Path], out_dir: Path) -> CollectionResult:
     return result
 
 
-def _verified_shard(folder: Path) -> list[str]:
-    """A shard's articles, once every file its SHA256SUMS lists has the digest it lists."""
+def _verified_shard(folder: Path) -> tuple[list[str], tuple[int, int] | None]:
+    """A shard's articles, and which shard of how many it is, once every file its SHA256SUMS
+    lists has the digest it lists."""
     if not folder.is_dir():
         raise UsageError(f"{folder}: no such folder")
     try:
@@ -443,11 +484,13 @@ def _verified_shard(folder: Path) -> list[str]:
         slugs = [str(a["slug"]) for a in content["articles"]]
         if content.get("collection_version") != COLLECTION_VERSION:
             raise ValueError(f"collection_version {content.get('collection_version')!r}")
+        shard = (int(content["shard"]["number"]), int(content["shard"]["count"])) if "shard" in content else None
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise UsageError(f"{folder / MANIFEST}: not a collection's manifest ({exc})") from exc
-    sums, _, _ = collection_files(folder, slugs)
+    sums, expected, _ = collection_files(folder, slugs, shard=shard)
     try:
         listed = (folder / SUMS).read_text(encoding="utf-8")
+        held = (folder / MANIFEST).read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"{folder / SUMS}: cannot be read: {exc.strerror or exc}") from exc
     if listed != sums:
@@ -457,4 +500,7 @@ def _verified_shard(folder: Path) -> list[str]:
             if found.get(name) != digest:
                 raise UsageError(f"{folder / SUMS}:{number}: {name} does not match its checksum")
         raise UsageError(f"{folder / SUMS}: does not list every file of the shard's articles")
-    return slugs
+    if held != manifest_text(expected):
+        number = next((n for n, line in enumerate(listed.splitlines(), 1) if line.endswith(f"  {MANIFEST}")), 1)
+        raise UsageError(f"{folder / SUMS}:{number}: {MANIFEST} does not match its checksum")
+    return slugs, shard

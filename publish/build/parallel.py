@@ -91,14 +91,18 @@ def run(work: Sequence[tuple[Path, Path]], settings: Settings, jobs: int, done: 
 
     if not work:
         return
-    context: BaseContext
-    initializer: Callable[[], None] | None = None
+    context: BaseContext = multiprocessing.get_context("spawn")
+    initializer: Callable[[], None] | None = warm
     if "forkserver" in multiprocessing.get_all_start_methods():
+        from multiprocessing import forkserver
+
         server = multiprocessing.get_context("forkserver")
         server.set_forkserver_preload(["publish.build._warm"])
-        context = server
-    else:  # pragma: no cover - Windows and macOS builds spawn; CI runs Linux
-        context, initializer = multiprocessing.get_context("spawn"), warm
+        try:
+            forkserver.ensure_running()  # its socket lives in $TMPDIR: a long path cannot hold one
+            context, initializer = server, None
+        except OSError:
+            pass  # each process imports WeasyPrint itself instead
     with ProcessPoolExecutor(
         max_workers=max(1, min(jobs, len(work))),
         mp_context=context,

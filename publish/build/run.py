@@ -313,8 +313,10 @@ def _build(
                 content["catalogue"] = catalogue
                 content["fonts"] = job.entry["fonts"]
                 files[MANIFEST] = write_manifest(stage, content)
-                write_sums(stage, files)
+                stale = _signature_outlived(out_dir, write_sums(stage, files))
                 outputs = move_into(stage, out_dir)
+                if stale is not None:
+                    stale.unlink(missing_ok=True)
                 if cache is not None:
                     from publish.build.stamp import record
 
@@ -350,6 +352,19 @@ def _writing(exc: OSError, out_dir: Path) -> bool:
         return True
     staged = [p for p in (target, *target.parents) if p.parent == out.parent]  # beside DIR
     return bool(staged) and staged[0].name.startswith(f".{out.name}.staging-")
+
+
+def _signature_outlived(out_dir: Path, sums: Path) -> Path | None:
+    """DIR's signature (``publish sign``), if it vouches for other checksums than these: it goes
+    with them, rather than stay beside checksums it does not match."""
+    from publish.room.sign import SIGNATURE, SUMS
+
+    signature = out_dir / SIGNATURE
+    try:
+        same = (out_dir / SUMS).read_bytes() == sums.read_bytes()
+    except OSError:
+        same = False
+    return signature if signature.exists() and not same else None
 
 
 def _room(job: _Job, stage: Path, out_dir: Path, base_url: str | None) -> dict[str, Any]:

@@ -184,24 +184,39 @@ def render(job: PrintJob) -> Path:
     # instead of HarfBuzz, fontTools stamps each font with it, not the clock.
     with _no_system_fonts(), _failing_on_warnings(), _environment("SOURCE_DATE_EPOCH", str(job.source_date_epoch)):
         fonts = FontConfiguration()  # without it, @font-face rules are ignored
-        stylesheet = weasyprint.CSS(string=job.css, url_fetcher=fetcher, font_config=fonts)
+        try:
+            stylesheet = weasyprint.CSS(string=job.css, url_fetcher=fetcher, font_config=fonts)
 
-        def lay_out(html: str) -> Any:
-            return weasyprint.HTML(string=html, base_url=job.base_url, url_fetcher=fetcher).render(
-                stylesheets=[stylesheet], font_config=fonts, **options
-            )
+            def lay_out(html: str) -> Any:
+                return weasyprint.HTML(string=html, base_url=job.base_url, url_fetcher=fetcher).render(
+                    stylesheets=[stylesheet], font_config=fonts, **options
+                )
 
-        rendered = place_figures(job.html, lay_out)
-        if job.endnotes_html and lost_notes(rendered, job.html):
-            rendered = place_figures(job.endnotes_html, lay_out)
-        rendered.metadata = _AttributedMetadata(rendered.metadata, job.rights)
-        # Info and XMP dates: the build date (SOURCE_DATE_EPOCH, else the edition's date), never the clock
-        stamp = datetime.fromtimestamp(job.source_date_epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        rendered.metadata.created = rendered.metadata.modified = stamp
-        pdftags.furniture(rendered.pages)
-        pdf = rendered.write_pdf(**options)
+            rendered = place_figures(job.html, lay_out)
+            if job.endnotes_html and lost_notes(rendered, job.html):
+                rendered = place_figures(job.endnotes_html, lay_out)
+            rendered.metadata = _AttributedMetadata(rendered.metadata, job.rights)
+            # Info and XMP dates: the build date (SOURCE_DATE_EPOCH, else the edition's date), never the clock
+            stamp = datetime.fromtimestamp(job.source_date_epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            rendered.metadata.created = rendered.metadata.modified = stamp
+            pdftags.furniture(rendered.pages)
+            pdf = rendered.write_pdf(**options)
+        finally:
+            _discard(fonts)
     job.target.write_bytes(pdf)
     return job.target
+
+
+def _discard(fonts: Any) -> None:
+    """Remove the folder where WeasyPrint wrote the @font-face fonts. It removes it itself only
+    when the configuration is collected, which a worker that ends with os._exit never reaches:
+    every PDF left a weasyprint-* folder in $TMPDIR."""
+    import shutil
+
+    folder = getattr(fonts, "_folder", None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+        fonts._folder = None
 
 
 def lost_notes(document: Any, html: str) -> list[str]:
