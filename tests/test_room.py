@@ -178,7 +178,8 @@ def test_the_download_page_lists_every_edition_with_its_size_and_digest(single: 
     time = entry.find(".//time")
     assert (time.get("datetime"), time.text) == ("2019-02", "February 2019")
     assert "(date inferred from the text)" in text
-    (licence,) = entry.xpath(".//a[@rel='license']")
+    licence = entry.find_class("licence")[0].find("a")
+    assert licence.get("rel") == "license"  # one article: the page's licence is its
     assert licence.get("href") == "https://creativecommons.org/licenses/by-nc-nd/4.0/"
     assert licence.text == "Creative Commons Attribution-NonCommercial-NoDerivatives 4.0 International"
     assert entry.find_class("licence")[0].text_content().endswith(", assumed")
@@ -267,3 +268,25 @@ def test_the_download_page_passes_the_nu_checker_and_axe(single: Path, shelf: Pa
     assert nu_html(single / "index.html", shelf / "index.html") == []
     for page in (single / "index.html", shelf / "index.html"):
         assert axe(page) == []  # at 1280 and 360 px, light and dark; no glyph from a system font
+
+
+def test_the_download_page_tells_machines_what_it_tells_readers(single: Path) -> None:
+    """The credit line in ccREL, as the editions carry it, and the original's notice as dct:rights:
+    `publish check --strict` finds a complete attribution with nothing to warn of."""
+    done = publish("check", "--strict", single / "index.html", cwd=single)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip() == f"{single / 'index.html'}: complete attribution (HTML)"
+    page = lxml.html.parse(str(single / "index.html")).getroot()
+    credit = page.find_class("credit-line")[-1]  # the last: the stylesheet's rule comes first
+    assert credit.xpath(".//*[contains(@property, 'cc:attributionName')]/text()") == ["Dr James Person"]
+    assert page.xpath("//*[@property='dct:rights']/text()") == [
+        "This article is published under a Creative Commons License and may be republished with attribution."
+    ]
+
+
+def test_a_collection_page_makes_no_statement_about_itself_for_one_article(shelf: Path) -> None:
+    """Several articles, several licences: none is stated as the page's own."""
+    page = lxml.html.parse(str(shelf / "index.html")).getroot()
+    assert page.xpath("//*[@property]") == []
+    assert page.xpath("//*[@prefix]") == []
+    assert page.xpath("//*[@rel='license']") == []

@@ -48,6 +48,7 @@ def catalogue(a: Attribution) -> dict[str, Any]:
         "notice": a.notice,
         "rights": a.rights_statement,
         "credit": a.credit_line,
+        "credit_parts": [{"text": p.text, "role": p.role, "href": p.href} for p in a.credit_parts],
         "keywords": list(a.keywords),
     }
 
