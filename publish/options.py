@@ -13,3 +13,5 @@ EXTENSIONS = {"PNG": ".png", "JPEG": ".jpg", "GIF": ".gif", "WEBP": ".webp"}
 # `publish sign`: the secret key's text (for CI secrets), and its password, from the environment
 SIGNING_KEY_VARIABLE = "PUBLISH_MINISIGN_KEY"
 SIGNING_PASSWORD_VARIABLE = "PUBLISH_MINISIGN_PASSWORD"
+
+SUMS = "SHA256SUMS"  # every build's checksums, for sha256sum -c; what `publish sign` signs

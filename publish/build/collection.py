@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from publish.build.cache import Cache
-from publish.build.outputs import MANIFEST, SUMS, owned, write_manifest
+from publish.build.outputs import MANIFEST, held, manifest_text, write_manifest
 from publish.errors import ManuscriptError, Problem, PublishError, UsageError
-from publish.options import FORMATS
+from publish.options import FORMATS, SUMS
 
 COLLECTION_VERSION = 1
 
@@ -164,11 +164,7 @@ def _exchange(stage: Path, out_dir: Path) -> None:
 
 def _article_files(folder: Path, slug: str) -> dict[str, Path]:
     """An article's own files, as its build owns them, by name inside the collection."""
-    files = owned(folder / slug, slug)
-    for name in (SUMS, MANIFEST):
-        if (folder / slug / name).is_file():
-            files[name] = folder / slug / name
-    return {f"{slug}/{name}": path for name, path in files.items()}
+    return {f"{slug}/{name}": path for name, path in held(folder / slug, slug).items()}
 
 
 def _article_manifest(folder: Path, slug: str) -> dict[str, Any]:
@@ -179,11 +175,6 @@ def _article_manifest(folder: Path, slug: str) -> dict[str, Any]:
     if not isinstance(content, dict) or not isinstance(content.get("identifier"), str):
         raise UsageError(f"{folder / slug / MANIFEST}: not an article's manifest (no identifier)")
     return content
-
-
-def manifest_text(content: Mapping[str, Any]) -> str:
-    """A manifest as write_manifest writes it."""
-    return json.dumps(content, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
 def collection_files(

@@ -21,10 +21,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from publish.options import SUMS
+
 HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 FILE_MODE = 0o644
 DIR_MODE = 0o755
-SUMS = "SHA256SUMS"
 MANIFEST = "manifest.json"
 KIT = "republish"
 EDITION_SUFFIXES = (".html", ".pdf", ".epub")
@@ -96,6 +97,15 @@ def owned(out_dir: Path, slug: str) -> dict[str, Path]:
     return found
 
 
+def held(out_dir: Path, slug: str) -> dict[str, Path]:
+    """Everything of this manuscript's build that DIR holds: what it owns, its checksums and manifest."""
+    files = owned(out_dir, slug)
+    for name in (SUMS, MANIFEST):
+        if (out_dir / name).is_file():
+            files[name] = out_dir / name
+    return files
+
+
 def after_build(stage: Path, out_dir: Path, slug: str) -> dict[str, Path]:
     """What DIR will hold once the staged files replace it: staged files win,
     editions from earlier builds (``--only``) stay, and the kit is replaced whole."""
@@ -113,10 +123,14 @@ def write_sums(stage: Path, files: Mapping[str, Path]) -> Path:
     return target
 
 
+def manifest_text(content: Mapping[str, Any]) -> str:
+    """A manifest as it is written: the same content always gives the same text."""
+    return json.dumps(content, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
 def write_manifest(stage: Path, content: Mapping[str, Any]) -> Path:
     target = stage / MANIFEST
-    text = json.dumps(content, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-    target.write_text(text, encoding="utf-8", newline="\n")
+    target.write_text(manifest_text(content), encoding="utf-8", newline="\n")
     return target
 
 

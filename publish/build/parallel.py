@@ -52,7 +52,6 @@ class Done:
     path: Path
     outcome: Outcome
     problems: tuple[str, ...]
-    cached: tuple[str, ...]
 
 
 def build_article(path: Path, dest: Path, settings: Settings) -> Done:
@@ -62,14 +61,14 @@ def build_article(path: Path, dest: Path, settings: Settings) -> Done:
     cache = Cache(settings.cache_root) if settings.cache_root is not None else None
     try:
         article_url = f"{settings.base_url}{path.stem}/" if settings.base_url else None
-        result = build(path, dest, formats=settings.formats, styles=settings.styles, paper=settings.paper,
+        build(path, dest, formats=settings.formats, styles=settings.styles, paper=settings.paper,
                        display=str(path), environ=settings.environ, cache=cache, base_url=article_url)  # fmt: skip
     except ManuscriptError as exc:
-        return Done(path, "manuscript", tuple(exc.lines()), ())
+        return Done(path, "manuscript", tuple(exc.lines()))
     except PublishError as exc:
         lines = [line if line.startswith(f"{path}:") else f"{path}: {line}" for line in exc.lines()]
-        return Done(path, "failed", tuple(lines), ())
-    return Done(path, "built", (), result.cached)
+        return Done(path, "failed", tuple(lines))
+    return Done(path, "built", ())
 
 
 def warm() -> None:

@@ -16,8 +16,9 @@ import json
 import sys
 from pathlib import Path
 
-from publish.build.outputs import MANIFEST, SUMS
+from publish.build.outputs import MANIFEST
 from publish.errors import PublishError, UsageError
+from publish.options import SUMS
 from publish.room.sign import SIGNATURE
 from publish.zips import deterministic_zip
 

@@ -21,9 +21,18 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from publish.build.cache import Cache, code_fingerprint, file_digests, fingerprint
 from publish.build.environment import tool_versions
-from publish.build.outputs import MANIFEST, after_build, digest, move_into, owned, staging, write_manifest, write_sums
+from publish.build.outputs import (
+    MANIFEST,
+    after_build,
+    digest,
+    move_into,
+    owned,
+    staging,
+    write_manifest,
+    write_sums,
+)
 from publish.errors import ManuscriptError, Problem, RenderError, UsageError
-from publish.options import FORMATS
+from publish.options import FORMATS, SUMS
 from publish.room.catalogue import normal_base_url
 from publish.source.manuscript import Manuscript, load
 from publish.styling.styles import Styles
@@ -357,7 +366,7 @@ def _writing(exc: OSError, out_dir: Path) -> bool:
 def _signature_outlived(out_dir: Path, sums: Path) -> Path | None:
     """DIR's signature (``publish sign``), if it vouches for other checksums than these: it goes
     with them, rather than stay beside checksums it does not match."""
-    from publish.room.sign import SIGNATURE, SUMS
+    from publish.room.sign import SIGNATURE
 
     signature = out_dir / SIGNATURE
     try:

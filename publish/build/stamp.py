@@ -23,7 +23,7 @@ from typing import Any
 
 from publish.build.cache import Cache, code_fingerprint, file_digests, fingerprint
 from publish.build.environment import tool_versions
-from publish.build.outputs import MANIFEST, SUMS, owned
+from publish.build.outputs import held
 from publish.options import MAX_MANUSCRIPT_BYTES
 from publish.styling.styles import Styles
 
@@ -65,14 +65,6 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _held(out_dir: Path, slug: str) -> dict[str, Path]:
-    files = owned(out_dir, slug)
-    for name in (SUMS, MANIFEST):
-        if (out_dir / name).is_file():
-            files[name] = out_dir / name
-    return files
-
-
 def record(
     cache: Cache,
     manuscript: Path,
@@ -94,7 +86,7 @@ def record(
         stamp = {
             "slug": slug,
             "images": {str(path.resolve()): _sha256(path) for _, path in images},
-            "files": {name: _sha256(path) for name, path in _held(out_dir, slug).items()},
+            "files": {name: _sha256(path) for name, path in held(out_dir, slug).items()},
         }
     except OSError:
         return
@@ -123,12 +115,12 @@ def unchanged(
         for path, expected in stamp["images"].items():
             if _sha256(Path(path)) != expected:
                 return None
-        held = _held(out_dir, str(stamp["slug"]))
-        if sorted(held) != sorted(stamp["files"]):
+        found = held(out_dir, str(stamp["slug"]))
+        if sorted(found) != sorted(stamp["files"]):
             return None
-        for name, path in held.items():
+        for name, path in found.items():
             if _sha256(path) != stamp["files"][name]:
                 return None
     except (OSError, TypeError, AttributeError):
         return None
-    return [held[name] for name in sorted(held)]
+    return [found[name] for name in sorted(found)]

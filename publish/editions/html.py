@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import lxml.html
 from markupsafe import Markup
 
 from publish.attribution.kit import article_fragment
 from publish.document import Document
 from publish.source.fragment import for_html
 from publish.styling.css import data_uri, stylesheet
-from publish.styling.fonts import contexts, edition_fonts
+from publish.styling.fonts import page_fonts
 
 
 def build_html(document: Document, out_dir: Path) -> Path:
@@ -32,14 +31,7 @@ def build_html(document: Document, out_dir: Path) -> Path:
     # The page's own text decides which glyphs its fonts keep, and which
     # families the colophon credits: the republisher's snippet is set in
     # the code face even when the article has no code.
-    draft = render("", document.typeface_credits)
-    fonts = edition_fonts(
-        document.typefaces,
-        contexts(lxml.html.document_fromstring(draft), document.manuscript.language),
-        woff=True,
-        url=lambda subset: subset.data_uri,
-        generic=True,
-    )
+    fonts = page_fonts(document.typefaces, render("", document.typeface_credits), document.manuscript.language)
     target = out_dir / f"{document.manuscript.slug}.html"
     target.write_text(render(fonts.css, fonts.credits), encoding="utf-8", newline="\n")
     return target

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from publish.build.outputs import SUMS
+from publish.options import SUMS
 from publish.preview import pages
 from publish.preview.state import Live
 

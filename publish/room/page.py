@@ -24,11 +24,10 @@ def size(count: int) -> str:
 def page(entries: Sequence[Entry], styles: Styles, title: str) -> bytes:
     """The download page, in the HTML edition's design: its base and screen styles, the room's,
     and subsets of the styles' fonts holding the glyphs the page uses."""
-    import lxml.html
     from markupsafe import Markup
 
     from publish.styling.css import data_uri, stylesheet
-    from publish.styling.fonts import Typefaces, contexts, edition_fonts
+    from publish.styling.fonts import Typefaces, page_fonts
 
     css = stylesheet(styles, ("base", "screen", "room"), data_uri)
 
@@ -46,11 +45,7 @@ def page(entries: Sequence[Entry], styles: Styles, title: str) -> bytes:
             atom_type=ATOM_TYPE,
         )
 
-    draft = lxml.html.document_fromstring(render(""))
-    fonts = edition_fonts(
-        Typefaces.of(styles), contexts(draft, "en"), woff=True, url=lambda subset: subset.data_uri, generic=True
-    )
-    return render(fonts.css).encode()
+    return render(page_fonts(Typefaces.of(styles), render(""), "en").css).encode()
 
 
 def room(

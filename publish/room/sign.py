@@ -21,9 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from publish.errors import PublishError, UsageError
-from publish.options import SIGNING_KEY_VARIABLE, SIGNING_PASSWORD_VARIABLE
+from publish.options import SIGNING_KEY_VARIABLE, SIGNING_PASSWORD_VARIABLE, SUMS
 
-SUMS = "SHA256SUMS"
 SIGNATURE = "SHA256SUMS.minisig"
 KEY_VARIABLE = SIGNING_KEY_VARIABLE  # the secret key file's text, for CI secrets
 PASSWORD_VARIABLE = SIGNING_PASSWORD_VARIABLE

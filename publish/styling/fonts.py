@@ -586,6 +586,20 @@ class EditionFonts:
     credits: list[str]  # as the colophon names the families
 
 
+def page_fonts(typefaces: Typefaces, draft: str, lang: str) -> EditionFonts:
+    """The fonts of an HTML page, from a draft of it rendered without them: WOFF subsets as data
+    URIs, holding the glyphs the draft's text uses, with the generic families as a last resort."""
+    import lxml.html
+
+    return edition_fonts(
+        typefaces,
+        contexts(lxml.html.document_fromstring(draft), lang),
+        woff=True,
+        url=lambda s: s.data_uri,
+        generic=True,
+    )
+
+
 def edition_fonts(
     typefaces: Typefaces,
     found: Mapping[Context, set[int]],
